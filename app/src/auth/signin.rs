@@ -1,0 +1,44 @@
+//! `/signin`: a member signs in with their user name and password. The form
+//! posts to the `sign_in` server function, so it works before (and without)
+//! the WebAssembly.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::api::SignIn;
+use crate::components::FieldError;
+use crate::error::AppError;
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let error = move || action.value().get().and_then(Result::err);
+    let field_error =
+        move |name: &'static str| Signal::derive(move || error().and_then(|e| e.for_field(name)));
+    let form_error = move || {
+        error().filter(|e| !matches!(e, AppError::Invalid { field, .. } if !field.is_empty()))
+    };
+
+    view! {
+        <Title text="Sign in · Gatehouse"/>
+        <section class="card narrow">
+            <h1>"Sign in"</h1>
+            <ActionForm action=action attr:class="form" attr:novalidate="">
+                <input type="hidden" name="next" prop:value=next/>
+                <label for="upn">"User name"</label>
+                <input id="upn" name="upn" type="email" autocomplete="username"
+                    placeholder="someone@woodgrove.test" required/>
+                <FieldError message=field_error("upn")/>
+                <label for="password">"Password"</label>
+                <input id="password" name="password" type="password"
+                    autocomplete="current-password" required/>
+                <FieldError message=field_error("password")/>
+                {move || form_error().map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+                <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,69 @@
+//! Small pieces shared by every page.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::error::AppError;
+
+/// The message under a form field, when there is one.
+#[component]
+pub fn FieldError(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        message
+            .get()
+            .map(|message| view! { <p class="field-error" role="alert">{message}</p> })
+    }
+}
+
+/// Sets the HTTP status of the page being rendered on the server.
+pub fn set_status(status: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(status),
+    ) {
+        response.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = status;
+}
+
+/// A whole-page error: access denied, not found, or a failure.
+#[component]
+pub fn ErrorPage(error: AppError) -> impl IntoView {
+    set_status(error.status());
+    let title = match &error {
+        AppError::Forbidden => "Access denied",
+        AppError::NotFound(_) => "Not found",
+        AppError::Unauthenticated => "Sign in required",
+        _ => "Something went wrong",
+    };
+    view! {
+        <Title text=format!("{title} · Gatehouse")/>
+        <section class="card narrow error-page" data-status=error.status()>
+            <h1>{title}</h1>
+            <p>{error.to_string()}</p>
+            <p><a href="/">"Go to the start page"</a></p>
+        </section>
+    }
+}
+
+/// The router's fallback: a 404 page.
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    view! { <ErrorPage error=AppError::NotFound("This page".into())/> }
+}
+
+/// Percent-encodes `value` for a URL query (RFC 3986 unreserved characters
+/// stay as they are).
+pub fn encode_query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

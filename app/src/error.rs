@@ -1,0 +1,109 @@
+//! The error every server function returns: what the browser, the REST API
+//! and the CLI may be told. Internal causes never travel; they are logged on
+//! the server (see `ssr::Error`) and become [`AppError::Internal`].
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::ParseError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in, or the session has ended.
+    #[error("Sign in to continue.")]
+    Unauthenticated,
+    /// Signed in, but not allowed to do this here.
+    #[error("You don't have access to this page.")]
+    Forbidden,
+    /// The thing named does not exist (or is not visible to the caller).
+    #[error("{0} was not found.")]
+    NotFound(String),
+    /// Input that did not parse; `field` names the form field ("" for none).
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// Sign-in failed. The same for an unknown user and a wrong password.
+    #[error("The user name or password is incorrect.")]
+    InvalidCredentials,
+    /// The change clashes with what exists (a taken slug, a duplicate).
+    #[error("{0}")]
+    Conflict(String),
+    /// The input is well-formed but a rule refuses it (licence capacity, …).
+    #[error("{0}")]
+    Refused(String),
+    /// A cross-site request to change state.
+    #[error("This request came from another site and was refused.")]
+    CrossOrigin,
+    /// Something failed on the server; the details are in its log.
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The call did not reach the server or its answer did not parse.
+    #[error("Could not reach Gatehouse: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, error: ParseError) -> Self {
+        Self::Invalid {
+            field: field.to_owned(),
+            message: error.0,
+        }
+    }
+
+    /// A stable, machine-readable code (the REST API's `error.code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::NotFound(_) => "notFound",
+            Self::Invalid { .. } => "invalidInput",
+            Self::InvalidCredentials => "invalidCredentials",
+            Self::Conflict(_) => "conflict",
+            Self::Refused(_) => "refused",
+            Self::CrossOrigin => "crossOrigin",
+            Self::Internal => "internal",
+            Self::Transport(_) => "transport",
+        }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Unauthenticated | Self::InvalidCredentials => 401,
+            Self::Forbidden | Self::CrossOrigin => 403,
+            Self::NotFound(_) => 404,
+            Self::Invalid { .. } => 400,
+            Self::Conflict(_) => 409,
+            Self::Refused(_) => 422,
+            Self::Internal | Self::Transport(_) => 500,
+        }
+    }
+
+    /// The message for a form field, when this error is about that field.
+    pub fn for_field(&self, name: &str) -> Option<String> {
+        match self {
+            Self::Invalid { field, message } if field == name => Some(message.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        let error = match value {
+            ServerFnErrorErr::Args(message) | ServerFnErrorErr::MissingArg(message) => {
+                Self::Invalid {
+                    field: String::new(),
+                    message: format!("Bad request: {message}"),
+                }
+            }
+            other => Self::Transport(other.to_string()),
+        };
+        // On the server this runs inside the request (arguments that do not
+        // parse): answer with the error's status, not server_fn's 500.
+        crate::components::set_status(error.status());
+        error
+    }
+}

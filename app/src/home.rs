@@ -1,0 +1,86 @@
+//! `/`: what Gatehouse is, and — in demo mode only — how to walk the story.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// A demo sign-in shown on the landing page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoAccount {
+    pub upn: String,
+    pub role: String,
+}
+
+/// What the landing page shows; the demo part only in demo mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Landing {
+    pub demo: Option<DemoSignIns>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoSignIns {
+    pub accounts: Vec<DemoAccount>,
+    pub password: String,
+}
+
+#[server(endpoint = "site_info")]
+pub async fn site_info() -> Result<Landing, AppError> {
+    use crate::demo::ssr::{DEMO_ACCOUNTS, DEMO_PASSWORD};
+
+    let state = crate::ssr::request::state()?;
+    let demo = state.config.demo.then(|| DemoSignIns {
+        accounts: DEMO_ACCOUNTS
+            .iter()
+            .map(|account| DemoAccount {
+                upn: account.upn.to_owned(),
+                role: account.role.to_owned(),
+            })
+            .collect(),
+        password: DEMO_PASSWORD.to_owned(),
+    });
+    Ok(Landing { demo })
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let info = Resource::new_blocking(|| (), |_| site_info());
+    view! {
+        <Title text="Gatehouse"/>
+        <section class="hero">
+            <h1>"Let your partners' people in — safely."</h1>
+            <p>
+                "Gatehouse is a self-hosted identity service for B2B collaboration. "
+                "Your organisation (Woodgrove) invites people from partner organisations "
+                "(Contoso) as guests. They sign in with the identity they already have at home, "
+                "and when one of your applications requires multi-factor authentication, "
+                <strong>"your"</strong>" MFA applies: the guest sets up an authenticator app or a "
+                "passkey with you, and you can see and reset their methods."
+            </p>
+            <p><a class="button primary" href="/signin">"Sign in"</a></p>
+        </section>
+        <Suspense>
+            {move || Suspend::new(async move {
+                info.await.ok().and_then(|info| info.demo).map(|demo| view! {
+                    <section class="card demo" id="demo">
+                        <h2>"Walk the demo"</h2>
+                        <p>
+                            "This server runs in demo mode: Woodgrove (premium, 10 seats) is the "
+                            "resource tenant, Contoso (free) a partner. Every demo account's password is "
+                            <code class="demo-password">{demo.password}</code>"."
+                        </p>
+                        <table>
+                            <thead><tr><th scope="col">"Sign in as"</th><th scope="col">"Who"</th></tr></thead>
+                            <tbody>
+                                {demo.accounts.into_iter().map(|account| view! {
+                                    <tr><td><code>{account.upn}</code></td><td>{account.role}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </section>
+                })
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,115 @@
+//! Gatehouse's one Leptos app: the pages guests and admins use, their wire
+//! types and server functions, and — behind the `ssr` feature — the services
+//! that the pages, the REST API and the CLI all call.
+//!
+//! Organised by feature: each folder holds its wire types (`mod.rs`), its
+//! server functions (`api.rs`), its pages, and its server-side logic (`ssr`).
+
+#![recursion_limit = "256"]
+
+pub mod admin;
+pub mod auth;
+pub mod components;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod home;
+pub mod myapps;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod tenants;
+pub mod users;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes, A};
+use leptos_router::hooks::use_location;
+use leptos_router::{path, SsrMode};
+
+use admin::layout::AdminLayout;
+use admin::users::UsersPage;
+use auth::api::{current_user, SignOut};
+use auth::signin::SignInPage;
+use components::NotFoundPage;
+use home::HomePage;
+use myapps::MyAppsPage;
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.ico"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Tests (and people) can tell when the page has become interactive.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/gatehouse.css"/>
+        <Title text="Gatehouse"/>
+        <Router>
+            <Header/>
+            <main>
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/signin") view=SignInPage/>
+                    <Route path=path!("/myapps") view=MyAppsPage ssr=SsrMode::Async/>
+                    <ParentRoute path=path!("/t/:slug/admin") view=AdminLayout ssr=SsrMode::Async>
+                        <Route path=path!("users") view=UsersPage ssr=SsrMode::Async/>
+                    </ParentRoute>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The top bar: the product's name and who is signed in.
+#[component]
+fn Header() -> impl IntoView {
+    let location = use_location();
+    // Refetched on navigation, so signing in or out shows at once.
+    let me = Resource::new(move || location.pathname.get(), |_| current_user());
+    let sign_out = ServerAction::<SignOut>::new();
+
+    view! {
+        <header class="topbar">
+            <A href="/" attr:class="brand">"Gatehouse"</A>
+            <Transition>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Ok(Some(me)) => view! {
+                            <div class="who">
+                                <span class="who-name" title=me.upn.clone()>{me.display_name.clone()}</span>
+                                <A href="/myapps">"My Apps"</A>
+                                <ActionForm action=sign_out attr:class="inline">
+                                    <button type="submit" class="link">"Sign out"</button>
+                                </ActionForm>
+                            </div>
+                        }.into_any(),
+                        _ => view! { <div class="who"><A href="/signin">"Sign in"</A></div> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </header>
+    }
+}

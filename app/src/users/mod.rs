@@ -1,0 +1,4 @@
+//! Users of a tenant, members and guests.
+
+#[cfg(feature = "ssr")]
+pub mod ssr;

@@ -1,0 +1,9 @@
+//! The `gatehouse` binary's library: start-up, the HTTP router and the
+//! operator's command line. Thin: the logic lives in `app`'s services, which
+//! the pages, the REST API and these commands share.
+
+pub mod cli;
+pub mod csrf;
+pub mod router;
+pub mod secret_key;
+pub mod startup;

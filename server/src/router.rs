@@ -1,0 +1,63 @@
+//! The HTTP surface: the Leptos pages and server functions, static files,
+//! `/healthz`, and the layers every request passes (trace span, body limit,
+//! CSRF guard).
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{middleware, Router};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use app::ssr::AppState;
+use app::{shell, App};
+
+/// The largest request body accepted; larger ones get 413. Forms and JSON
+/// here are small; bulk uploads will set their own, larger limit.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::csrf::check_origin,
+        ))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}
+
+/// A span per request, named by the route it matched. The raw URI is not
+/// recorded: query strings can carry tickets and codes.
+fn request_span(request: &Request) -> tracing::Span {
+    let route = request.extensions().get::<MatchedPath>().map_or_else(
+        || request.uri().path().to_owned(),
+        |path| path.as_str().to_owned(),
+    );
+    tracing::info_span!("request", method = %request.method(), route)
+}
+
+/// Liveness and readiness: the process answers and the database too.
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match sqlx::query_scalar::<_, i64>("SELECT 1")
+        .fetch_one(&state.pool)
+        .await
+    {
+        Ok(_) => (StatusCode::OK, "ok"),
+        Err(error) => {
+            tracing::error!(%error, "health check: database unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}

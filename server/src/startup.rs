@@ -1,0 +1,141 @@
+//! Turning settings into a running server: database, key, state, listener,
+//! and a graceful stop on SIGTERM or Ctrl-C.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use leptos::config::LeptosOptions;
+use secrecy::SecretString;
+use tokio::net::TcpListener;
+
+use app::auth::ssr::password::Passwords;
+use app::ssr::clock::Clock;
+use app::ssr::config::{Config, PublicUrl};
+use app::ssr::db::{self, DbError};
+use app::ssr::AppState;
+
+use crate::secret_key::{self, KeyError};
+
+/// Everything `gatehouse serve` is configured with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub public_url: PublicUrl,
+    pub smtp_url: Option<SecretString>,
+    pub secret_key: Option<SecretString>,
+    pub secret_key_file: PathBuf,
+    pub demo: bool,
+    pub site_root: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error(transparent)]
+    SecretKey(#[from] KeyError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Service(#[from] app::ssr::Error),
+    #[error("the server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+/// The Leptos options Gatehouse serves with: assets under `site_root`
+/// (`target/site` after a cargo-leptos build), named `gatehouse.*`.
+pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("gatehouse")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build()
+}
+
+/// Opens and migrates the database, loads the key and builds the state;
+/// seeds the demo data when asked.
+pub async fn build_state(
+    settings: &Settings,
+    addr: SocketAddr,
+    clock: Arc<dyn Clock>,
+) -> Result<AppState, StartupError> {
+    use secrecy::ExposeSecret;
+    let pool = db::open(&settings.database_url).await?;
+    let secret_key = secret_key::load_or_create(
+        settings.secret_key.as_ref().map(|key| key.expose_secret()),
+        &settings.secret_key_file,
+    )?;
+    let passwords = Passwords::new()?;
+    if settings.demo {
+        app::demo::ssr::seed(&pool, &passwords, clock.now()).await?;
+    }
+    Ok(AppState {
+        leptos_options: leptos_options(&settings.site_root, addr),
+        pool,
+        config: Arc::new(Config {
+            public_url: settings.public_url.clone(),
+            demo: settings.demo,
+            smtp_url: settings.smtp_url.clone(),
+        }),
+        clock,
+        passwords,
+        secret_key: Arc::new(secret_key),
+    })
+}
+
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartupError> {
+    let pool = state.pool.clone();
+    let app = crate::router::router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(StartupError::Serve)?;
+    pool.close().await;
+    Ok(())
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

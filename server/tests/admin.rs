@@ -1,0 +1,160 @@
+//! The admin portal's Users page and its server functions: who may see what
+//! (tenant isolation, DESIGN §5) and keyset pagination.
+
+mod common;
+
+use common::{spawn_app, T0};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+#[tokio::test]
+async fn a_tenant_admin_sees_their_users_page() {
+    let app = spawn_app().await;
+    let cookie = app.signed_in("admin@woodgrove.test").await;
+    let response = app.page("/t/woodgrove/admin/users", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("megan@woodgrove.test"), "{html}");
+    assert!(html.contains("Woodgrove"));
+    assert!(
+        !html.contains("alice@contoso.test"),
+        "another tenant's user leaked"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_of_another_tenant_gets_403_on_page_and_server_functions() {
+    let app = spawn_app().await;
+    let cookie = app.signed_in("admin@woodgrove.test").await;
+    let page = app.page("/t/contoso/admin/users", Some(&cookie)).await;
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Access denied"));
+    assert!(!html.contains("alice@contoso.test"));
+    for function in ["list_users", "admin_context"] {
+        let response = app
+            .call(function, &[("slug", "contoso")], Some(&cookie))
+            .await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{function}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body, Value::from("Forbidden"), "{function}");
+    }
+}
+
+#[tokio::test]
+async fn a_member_who_is_not_admin_gets_403() {
+    let app = spawn_app().await;
+    let cookie = app.signed_in("megan@woodgrove.test").await;
+    let page = app.page("/t/woodgrove/admin/users", Some(&cookie)).await;
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    let response = app
+        .call("list_users", &[("slug", "woodgrove")], Some(&cookie))
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn without_a_session_the_page_redirects_to_sign_in_and_the_function_says_401() {
+    let app = spawn_app().await;
+    let page = app.page("/t/woodgrove/admin/users", None).await;
+    assert_eq!(page.status(), StatusCode::FOUND);
+    assert_eq!(
+        page.headers()["location"],
+        "/signin?next=%2Ft%2Fwoodgrove%2Fadmin%2Fusers"
+    );
+    let response = app.call("list_users", &[("slug", "woodgrove")], None).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_unknown_tenant_or_page_is_404() {
+    let app = spawn_app().await;
+    let cookie = app.signed_in("admin@woodgrove.test").await;
+    for path in [
+        "/t/fabrikam/admin/users",
+        "/t/NOT_A_SLUG/admin/users",
+        "/no/such/page",
+    ] {
+        let page = app.page(path, Some(&cookie)).await;
+        assert_eq!(page.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(page.text().await.unwrap().contains("Not found"), "{path}");
+    }
+    let response = app
+        .call("list_users", &[("slug", "fabrikam")], Some(&cookie))
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn users_come_50_a_page_ordered_by_upn_with_a_cursor() {
+    let app = spawn_app().await;
+    let tenant: String = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'woodgrove'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    for i in 0..118 {
+        sqlx::query(
+            "INSERT INTO users (id, tenant_id, user_principal_name, display_name, user_type, created_at)
+             VALUES (?, ?, ?, ?, 'Member', ?)",
+        )
+        .bind(format!("bulk-{i}"))
+        .bind(&tenant)
+        .bind(format!("user{i:03}@woodgrove.test"))
+        .bind(format!("User {i}"))
+        .bind(T0)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    }
+    let cookie = app.signed_in("admin@woodgrove.test").await;
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut form = vec![("slug", "woodgrove")];
+        if let Some(after) = &after {
+            form.push(("after", after));
+        }
+        let page: Value = app
+            .call("list_users", &form, Some(&cookie))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let users = page["users"].as_array().unwrap();
+        assert!(users.len() <= 50);
+        seen.extend(
+            users
+                .iter()
+                .map(|user| user["upn"].as_str().unwrap().to_owned()),
+        );
+        pages += 1;
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 120, "118 bulk users, the admin and Megan");
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_eq!(seen, sorted, "ordered by UPN, no repeats across pages");
+    sorted.dedup();
+    assert_eq!(sorted.len(), 120);
+}
+
+#[tokio::test]
+async fn a_malformed_cursor_is_a_clear_400() {
+    let app = spawn_app().await;
+    let cookie = app.signed_in("admin@woodgrove.test").await;
+    let response = app
+        .call(
+            "list_users",
+            &[("slug", "woodgrove"), ("after", "not a upn")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["Invalid"]["field"], "after");
+}

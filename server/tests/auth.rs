@@ -1,0 +1,204 @@
+//! Signing in and out against the real server: DESIGN §5's session and
+//! password rules.
+
+mod common;
+
+use common::{session_cookie, set_cookies, spawn_app, DEMO_PASSWORD};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn a_member_signs_in_with_a_fresh_http_only_lax_session_cookie() {
+    let app = spawn_app().await;
+    let response = app
+        .sign_in("megan@woodgrove.test", DEMO_PASSWORD, None)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookies = set_cookies(&response);
+    let cookie = cookies
+        .iter()
+        .find(|c| c.starts_with("gatehouse_session="))
+        .expect("session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http has no Secure cookies: {cookie}"
+    );
+    let value = session_cookie(&response).unwrap();
+    // 128 random bits, base64url without padding.
+    assert_eq!(value.trim_start_matches("gatehouse_session=").len(), 22);
+    assert_eq!(
+        app.current_upn(&value).await.as_deref(),
+        Some("megan@woodgrove.test")
+    );
+    assert_eq!(app.audit_count("signin.password", "success").await, 1);
+}
+
+#[tokio::test]
+async fn sign_in_sends_members_to_my_apps_and_admins_to_their_portal() {
+    let app = spawn_app().await;
+    let member = app
+        .sign_in("megan@woodgrove.test", DEMO_PASSWORD, None)
+        .await;
+    assert_eq!(member.headers()["location"], "/myapps");
+    let admin = app
+        .sign_in("admin@woodgrove.test", DEMO_PASSWORD, None)
+        .await;
+    assert_eq!(admin.headers()["location"], "/t/woodgrove/admin/users");
+    let next = app
+        .call(
+            "sign_in",
+            &[
+                ("upn", "admin@woodgrove.test"),
+                ("password", DEMO_PASSWORD),
+                ("next", "/myapps"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(next.headers()["location"], "/myapps");
+}
+
+#[tokio::test]
+async fn a_next_that_leaves_the_site_is_ignored() {
+    let app = spawn_app().await;
+    for next in ["https://evil.test/", "//evil.test/x", "/\\evil.test"] {
+        let response = app
+            .call(
+                "sign_in",
+                &[
+                    ("upn", "megan@woodgrove.test"),
+                    ("password", DEMO_PASSWORD),
+                    ("next", next),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(response.headers()["location"], "/myapps", "next = {next}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_user_and_wrong_password_get_the_same_answer() {
+    let app = spawn_app().await;
+    let wrong = app
+        .sign_in("megan@woodgrove.test", "not her password", None)
+        .await;
+    let unknown = app
+        .sign_in("nobody@woodgrove.test", "not her password", None)
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    assert!(session_cookie(&wrong).is_none() && session_cookie(&unknown).is_none());
+    let wrong: serde_json::Value = wrong.json().await.unwrap();
+    let unknown: serde_json::Value = unknown.json().await.unwrap();
+    assert_eq!(wrong, unknown);
+    assert_eq!(wrong, serde_json::json!("InvalidCredentials"));
+    assert_eq!(app.audit_count("signin.password", "failure").await, 2);
+}
+
+#[tokio::test]
+async fn malformed_sign_in_fields_name_the_field_and_change_nothing() {
+    let app = spawn_app().await;
+    let response = app.sign_in("not a user name", DEMO_PASSWORD, None).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["Invalid"]["field"], "upn");
+    let response = app.sign_in("megan@woodgrove.test", "", None).await;
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["Invalid"]["field"], "password");
+    let response = app
+        .call("sign_in", &[("upn", "megan@woodgrove.test")], None)
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::BAD_REQUEST,
+        "a missing field"
+    );
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+}
+
+#[tokio::test]
+async fn signing_in_again_rotates_the_session_id_and_kills_the_old_one() {
+    let app = spawn_app().await;
+    let first = app.signed_in("megan@woodgrove.test").await;
+    let response = app
+        .sign_in("admin@woodgrove.test", DEMO_PASSWORD, Some(&first))
+        .await;
+    let second = session_cookie(&response).expect("a new cookie");
+    assert_ne!(first, second);
+    assert_eq!(
+        app.current_upn(&first).await,
+        None,
+        "the old id no longer works"
+    );
+    assert_eq!(
+        app.current_upn(&second).await.as_deref(),
+        Some("admin@woodgrove.test")
+    );
+}
+
+#[tokio::test]
+async fn signing_out_revokes_the_session_on_the_server() {
+    let app = spawn_app().await;
+    let cookie = app.signed_in("megan@woodgrove.test").await;
+    let response = app.call("sign_out", &[], Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cleared = set_cookies(&response);
+    assert!(
+        cleared
+            .iter()
+            .any(|c| c.starts_with("gatehouse_session=;") && c.contains("Max-Age=0")),
+        "{cleared:?}"
+    );
+    // Replaying the old cookie (as a stolen copy would) finds no session.
+    assert_eq!(app.current_upn(&cookie).await, None);
+    let revoked: Option<i64> = sqlx::query_scalar("SELECT revoked_at FROM sessions")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert!(revoked.is_some());
+}
+
+#[tokio::test]
+async fn a_session_ends_after_its_lifetime() {
+    let app = spawn_app().await;
+    let cookie = app.signed_in("megan@woodgrove.test").await;
+    app.clock
+        .advance(app::auth::ssr::session::SESSION_LIFETIME_SECS - 1);
+    assert!(app.current_upn(&cookie).await.is_some());
+    app.clock.advance(1);
+    assert_eq!(app.current_upn(&cookie).await, None);
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_when_the_public_url_is_https() {
+    let app = common::spawn_app_at("https://localhost:{port}").await;
+    let response = app
+        .sign_in("megan@woodgrove.test", DEMO_PASSWORD, None)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookies = set_cookies(&response);
+    let cookie = cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-gatehouse_session="))
+        .expect("cookie");
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn the_database_holds_only_a_hash_of_the_session_id() {
+    let app = spawn_app().await;
+    let cookie = app.signed_in("megan@woodgrove.test").await;
+    let id = cookie.trim_start_matches("gatehouse_session=");
+    let stored: String = sqlx::query_scalar("SELECT id_hash FROM sessions")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_ne!(stored, id);
+    assert_eq!(stored, app::ssr::crypto::token_hash(id));
+}

@@ -1,0 +1,409 @@
+//! The `gatehouse` binary itself: subcommands, their errors and exit codes,
+//! and start-up failures that must stop the server with a clear message.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn gatehouse(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(args)
+        .env("GATEHOUSE_DATABASE_URL", format!("sqlite:{}", db.display()))
+        .env_remove("RUST_LOG")
+        .env_remove("GATEHOUSE_DEMO")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run gatehouse")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+async fn query_count(db: &Path, sql: &str) -> i64 {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+        .await
+        .unwrap();
+    let count = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    count
+}
+
+#[tokio::test]
+async fn tenant_create_makes_a_tenant_and_refuses_bad_or_taken_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    let created = gatehouse(
+        &db,
+        &[
+            "tenant",
+            "create",
+            "--slug",
+            "fabrikam",
+            "--name",
+            "Fabrikam",
+            "--domain",
+            "fabrikam.test",
+            "--plan",
+            "premium",
+            "--seats",
+            "3",
+        ],
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    assert!(stdout(&created).contains("created tenant fabrikam"));
+
+    let bad = gatehouse(
+        &db,
+        &[
+            "tenant",
+            "create",
+            "--slug",
+            "Fab Rikam",
+            "--name",
+            "X",
+            "--domain",
+            "x.test",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let message = stderr(&bad);
+    assert_eq!(message.lines().count(), 1, "one line: {message}");
+    assert!(message.contains("slug"), "{message}");
+
+    let no_seats = gatehouse(
+        &db,
+        &[
+            "tenant", "create", "--slug", "x1", "--name", "X", "--domain", "x1.test", "--plan",
+            "premium",
+        ],
+    );
+    assert_eq!(no_seats.status.code(), Some(2));
+    assert!(stderr(&no_seats).contains("seats"));
+
+    let taken = gatehouse(
+        &db,
+        &[
+            "tenant", "create", "--slug", "fabrikam", "--name", "F2", "--domain", "f2.test",
+        ],
+    );
+    assert_eq!(taken.status.code(), Some(1));
+    assert!(stderr(&taken).contains("taken"), "{}", stderr(&taken));
+    let domain_taken = gatehouse(
+        &db,
+        &[
+            "tenant",
+            "create",
+            "--slug",
+            "f3",
+            "--name",
+            "F3",
+            "--domain",
+            "fabrikam.test",
+        ],
+    );
+    assert_eq!(domain_taken.status.code(), Some(1));
+
+    assert_eq!(
+        query_count(&db, "SELECT COUNT(*) FROM tenants").await,
+        1,
+        "only the good one"
+    );
+}
+
+#[tokio::test]
+async fn set_plan_refuses_fewer_seats_than_the_guests_need() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    assert!(gatehouse(&db, &["demo"]).status.success());
+    // Six guests need two seats (five guests per seat).
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+        .await
+        .unwrap();
+    for i in 0..6 {
+        sqlx::query(
+            "INSERT INTO users (id, tenant_id, user_principal_name, display_name, user_type,
+                                external_user_state, created_at)
+             SELECT ?, id, ?, 'Guest', 'Guest', 'PendingAcceptance', 0 FROM tenants WHERE slug = 'woodgrove'",
+        )
+        .bind(format!("guest-{i}"))
+        .bind(format!("g{i}_fabrikam.test#EXT#@woodgrove.test"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+
+    let refused = gatehouse(
+        &db,
+        &[
+            "tenant",
+            "set-plan",
+            "--slug",
+            "woodgrove",
+            "--plan",
+            "premium",
+            "--seats",
+            "1",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("at least 2 premium seats"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(
+        query_count(
+            &db,
+            "SELECT premium_seats FROM tenants WHERE slug = 'woodgrove'"
+        )
+        .await,
+        10
+    );
+
+    let done = gatehouse(
+        &db,
+        &[
+            "tenant",
+            "set-plan",
+            "--slug",
+            "woodgrove",
+            "--plan",
+            "premium",
+            "--seats",
+            "2",
+        ],
+    );
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert_eq!(
+        query_count(
+            &db,
+            "SELECT premium_seats FROM tenants WHERE slug = 'woodgrove'"
+        )
+        .await,
+        2
+    );
+
+    let free = gatehouse(
+        &db,
+        &[
+            "tenant",
+            "set-plan",
+            "--slug",
+            "woodgrove",
+            "--plan",
+            "free",
+        ],
+    );
+    assert!(
+        free.status.success(),
+        "a free tenant may have guests: {}",
+        stderr(&free)
+    );
+
+    let unknown = gatehouse(
+        &db,
+        &["tenant", "set-plan", "--slug", "nowhere", "--plan", "free"],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(stderr(&unknown).contains("not found"));
+}
+
+#[tokio::test]
+async fn demo_seeds_once_and_keeps_what_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    assert!(gatehouse(&db, &["demo"]).status.success());
+    assert!(gatehouse(&db, &["demo"]).status.success());
+    assert_eq!(query_count(&db, "SELECT COUNT(*) FROM tenants").await, 2);
+    assert_eq!(query_count(&db, "SELECT COUNT(*) FROM users").await, 4);
+    assert_eq!(
+        query_count(
+            &db,
+            "SELECT premium_seats FROM tenants WHERE slug = 'woodgrove' AND plan = 'premium'"
+        )
+        .await,
+        10
+    );
+}
+
+#[tokio::test]
+async fn user_create_reads_the_password_from_stdin_or_prints_a_generated_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    assert!(gatehouse(
+        &db,
+        &[
+            "tenant",
+            "create",
+            "--slug",
+            "fabrikam",
+            "--name",
+            "Fabrikam",
+            "--domain",
+            "fabrikam.test"
+        ]
+    )
+    .status
+    .success());
+    let generated = gatehouse(
+        &db,
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "fabrikam",
+            "--upn",
+            "ops@fabrikam.test",
+            "--name",
+            "Ops",
+            "--admin",
+        ],
+    );
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    assert!(stdout(&generated).contains("password (shown once): "));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args([
+            "user",
+            "create",
+            "--tenant",
+            "fabrikam",
+            "--upn",
+            "kim@fabrikam.test",
+            "--name",
+            "Kim",
+            "--password-stdin",
+        ])
+        .env("GATEHOUSE_DATABASE_URL", format!("sqlite:{}", db.display()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"a long enough password\n")
+            .unwrap();
+    }
+    let piped = child.wait_with_output().unwrap();
+    assert!(piped.status.success(), "{}", stderr(&piped));
+    assert!(
+        !stdout(&piped).contains("password"),
+        "a given password is not echoed"
+    );
+
+    let wrong_domain = gatehouse(
+        &db,
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "fabrikam",
+            "--upn",
+            "kim@contoso.test",
+            "--name",
+            "Kim",
+        ],
+    );
+    assert_eq!(wrong_domain.status.code(), Some(2));
+    assert!(stderr(&wrong_domain).contains("@fabrikam.test"));
+    let taken = gatehouse(
+        &db,
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "fabrikam",
+            "--upn",
+            "kim@fabrikam.test",
+            "--name",
+            "Kim",
+        ],
+    );
+    assert_eq!(taken.status.code(), Some(1));
+    assert_eq!(query_count(&db, "SELECT COUNT(*) FROM users").await, 2);
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["tenant", "create", "--help"],
+        vec!["tenant", "set-plan", "--help"],
+        vec!["user", "create", "--help"],
+        vec!["demo", "--help"],
+    ] {
+        let output = gatehouse(&db, &args);
+        assert!(output.status.success(), "{args:?}");
+        assert!(stdout(&output).contains("Usage"), "{args:?}");
+    }
+    assert!(!db.exists(), "help touches no database");
+    let unknown = gatehouse(&db, &["frobnicate"]);
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn a_database_path_that_cannot_be_created_stops_the_server_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, "a file where a folder should be").unwrap();
+    let db = blocker.join("gatehouse.db");
+    let output = gatehouse(
+        &db,
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--secret-key-file",
+            dir.path().join("k").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains(&blocker.display().to_string()),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_migration_stops_the_server_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    assert!(gatehouse(&db, &["demo"]).status.success());
+    // Someone edited a migration that had landed: its checksum no longer matches.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = x'00'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let output = gatehouse(
+        &db,
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--secret-key-file",
+            dir.path().join("k").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("database migration failed"), "{message}");
+    assert!(message.contains("modified"), "{message}");
+}

@@ -1,0 +1,122 @@
+//! Request-level rules: CSRF origin check, body limit, health, key file.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+
+use common::{spawn_app, DEMO_PASSWORD};
+use reqwest::header::ORIGIN;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn a_state_changing_request_from_another_origin_is_refused() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/sign_in"))
+        .header(ORIGIN, "https://evil.test")
+        .form(&[("upn", "megan@woodgrove.test"), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(common::session_cookie(&response).is_none());
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body, serde_json::json!("CrossOrigin"));
+    assert_eq!(
+        app.audit_count("signin.password", "success").await,
+        0,
+        "nothing happened"
+    );
+}
+
+#[tokio::test]
+async fn a_browser_cross_site_request_without_origin_is_refused() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/sign_out"))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_oversized_body_gets_413_and_changes_nothing() {
+    let app = spawn_app().await;
+    let password = "x".repeat(server::router::MAX_BODY_BYTES + 1);
+    let response = app.sign_in("megan@woodgrove.test", &password, None).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(app.audit_count("signin.password", "failure").await, 0);
+}
+
+#[tokio::test]
+async fn a_password_longer_than_any_real_one_is_refused_before_hashing() {
+    let app = spawn_app().await;
+    let password = "x".repeat(app::domain::MAX_PASSWORD_LEN + 1);
+    let response = app.sign_in("megan@woodgrove.test", &password, None).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn healthz_answers_when_the_database_does() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn the_secret_key_file_is_created_readable_by_its_owner_only() {
+    let app = spawn_app().await;
+    let mode = std::fs::metadata(app.dir.path().join("secret.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[tokio::test]
+async fn the_landing_page_shows_the_demo_sign_ins_in_demo_mode() {
+    let app = spawn_app().await;
+    let html = app.page("/", None).await.text().await.unwrap();
+    assert!(html.contains("admin@woodgrove.test"));
+    assert!(html.contains(DEMO_PASSWORD));
+}
+
+#[tokio::test]
+async fn the_database_runs_in_wal_mode_with_foreign_keys() {
+    let app = spawn_app().await;
+    let mut conn = app.state.pool.acquire().await.unwrap();
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(journal, "wal");
+    assert_eq!(foreign_keys, 1);
+    assert!(busy >= 1000);
+}
+
+#[tokio::test]
+async fn the_audit_trail_cannot_be_rewritten() {
+    let app = spawn_app().await;
+    app.signed_in("megan@woodgrove.test").await;
+    let update = sqlx::query("UPDATE audit_events SET outcome = 'failure'")
+        .execute(&app.state.pool)
+        .await;
+    assert!(update.is_err());
+    let delete = sqlx::query("DELETE FROM audit_events")
+        .execute(&app.state.pool)
+        .await;
+    assert!(delete.is_err());
+}
