@@ -1,0 +1,83 @@
+# Gatehouse's two commands: `make run` and `make test`. Each installs what is
+# missing first (idempotent, quick when everything is there), then works.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Pinned tools. wasm-bindgen's CLI must equal the wasm-bindgen in Cargo.lock.
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
+# npm's binaryen (wasm-opt) and Playwright live in end2end/node_modules.
+NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
+export PATH := $(NODE_BIN):$(HOME)/.cargo/bin:$(PATH)
+# cargo-leptos builds debug code with this flag; plain cargo uses the same,
+# so tests, clippy and `cargo leptos build` share one set of artifacts.
+DEV_RUSTFLAGS := --cfg erase_components
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help run test tools browser check unit e2e build-release sqlx-prepare clean-data
+
+help:
+	@echo "make run   build in release mode and serve the demo at http://localhost:3000"
+	@echo "make test  formatting, clippy, unit and integration tests, Playwright"
+
+## ---- the two commands -------------------------------------------------------
+
+run: tools build-release
+	GATEHOUSE_DEMO=1 ./target/release/gatehouse serve
+
+test: tools browser check unit e2e
+
+## ---- set-up ------------------------------------------------------------------
+
+tools: end2end/node_modules/.installed
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+	  || rustup target add wasm32-unknown-unknown
+	@cargo leptos --version 2>/dev/null | grep -qx "cargo-leptos $(CARGO_LEPTOS_VERSION)" \
+	  || cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked --features no_downloads
+	@wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)" \
+	  || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
+
+end2end/node_modules/.installed: end2end/package.json end2end/package-lock.json
+	cd end2end && npm ci --no-audit --no-fund
+	touch $@
+
+# Debian's Chromium, which Playwright drives (it never downloads a browser here).
+browser:
+	@[ -x /usr/bin/chromium ] \
+	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }
+
+## ---- the steps of `make test` -------------------------------------------------
+
+check:
+	cargo fmt --all -- --check
+	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo clippy --locked -p app -p server --features app/ssr --all-targets -- -D warnings
+	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+unit:
+	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo test --locked -p app --features ssr
+	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo test --locked -p server
+
+e2e:
+	cargo leptos build
+	cd end2end && npx playwright test
+
+build-release:
+	cargo leptos build --release
+
+## ---- for developers -----------------------------------------------------------
+
+# Regenerates .sqlx/ (the compile-time query data) after a query or migration
+# changes: applies the migrations to a scratch database and checks the
+# workspace against it.
+sqlx-prepare:
+	rm -rf target/sqlx .sqlx && mkdir -p target/sqlx .sqlx
+	python3 -c 'import glob, sqlite3; c = sqlite3.connect("target/sqlx/schema.db"); [c.executescript(open(f).read()) for f in sorted(glob.glob("migrations/*.sql"))]'
+	touch app/src/lib.rs server/src/lib.rs
+	DATABASE_URL=sqlite:target/sqlx/schema.db SQLX_OFFLINE=false SQLX_OFFLINE_DIR=$(CURDIR)/.sqlx \
+	  RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo check -p app -p server --features app/ssr --all-targets
+
+# Forgets the local demo database and key (make run seeds them again).
+clean-data:
+	rm -rf data
