@@ -295,6 +295,13 @@ impl Licence {
         }
     }
 
+    pub fn free() -> Self {
+        Self {
+            plan: Plan::Free,
+            seats: 0,
+        }
+    }
+
     pub fn plan(self) -> Plan {
         self.plan
     }
@@ -358,6 +365,68 @@ impl ExternalUserState {
             "Accepted" => Ok(Self::Accepted),
             _ => invalid("An external user state is 'PendingAcceptance' or 'Accepted'."),
         }
+    }
+}
+
+/// Where a guest goes after redeeming: an absolute `http(s)` URL of at most
+/// 2048 characters, with no spaces or control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedirectUrl(String);
+
+impl RedirectUrl {
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let url = input.trim();
+        if url.is_empty() {
+            return invalid("Enter the address to send the guest to after accepting.");
+        }
+        if url.len() > 2048 {
+            return invalid("A redirect URL has at most 2048 characters.");
+        }
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .ok_or_else(|| ParseError("A redirect URL starts with https:// or http://.".into()))?;
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if host.is_empty()
+            || host.contains('@')
+            || url.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return invalid(format!("'{url}' is not a valid redirect URL."));
+        }
+        Ok(Self(url.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The inviter's personal message: plain text (shown escaped, never as
+/// HTML), trimmed, at most 2000 characters, line breaks allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationMessage(String);
+
+impl InvitationMessage {
+    /// `None` for an empty message.
+    pub fn parse(input: &str) -> Result<Option<Self>, ParseError> {
+        let message = input.trim();
+        if message.is_empty() {
+            return Ok(None);
+        }
+        if message.chars().count() > 2000 {
+            return invalid("A personal message has at most 2000 characters.");
+        }
+        if message
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            return invalid("A personal message cannot contain control characters.");
+        }
+        Ok(Some(Self(message.to_owned())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -515,6 +584,47 @@ mod tests {
         assert!(Licence::parse(Plan::Premium, Some(MAX_SEATS + 1)).is_err());
         assert_eq!(Plan::parse("Premium").unwrap(), Plan::Premium);
         assert!(Plan::parse("gold").is_err());
+    }
+
+    #[test]
+    fn a_redirect_url_is_absolute_http() {
+        assert_eq!(
+            RedirectUrl::parse(" https://foo.woodgrove.test/app?x=1 ")
+                .unwrap()
+                .as_str(),
+            "https://foo.woodgrove.test/app?x=1"
+        );
+        assert!(RedirectUrl::parse("http://localhost:3000/myapps").is_ok());
+        for bad in [
+            "",
+            "/myapps",
+            "javascript:alert(1)",
+            "https://",
+            "https://a b.test/",
+            "https://u@evil.test/",
+            "ftp://x.test",
+        ] {
+            assert!(
+                RedirectUrl::parse(bad).is_err(),
+                "{bad:?} should be refused"
+            );
+        }
+        assert!(RedirectUrl::parse(&format!("https://x.test/{}", "a".repeat(2048))).is_err());
+    }
+
+    #[test]
+    fn a_message_is_plain_text_and_bounded() {
+        assert_eq!(InvitationMessage::parse("  ").unwrap(), None);
+        let message = InvitationMessage::parse("Hi Bob,\n<b>welcome</b>")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            message.as_str(),
+            "Hi Bob,\n<b>welcome</b>",
+            "kept as text; escaping is the renderer's job"
+        );
+        assert!(InvitationMessage::parse("a\u{7}b").is_err());
+        assert!(InvitationMessage::parse(&"x".repeat(2001)).is_err());
     }
 
     #[test]

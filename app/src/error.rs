@@ -28,9 +28,10 @@ pub enum AppError {
     /// The change clashes with what exists (a taken slug, a duplicate).
     #[error("{0}")]
     Conflict(String),
-    /// The input is well-formed but a rule refuses it (licence capacity, …).
-    #[error("{0}")]
-    Refused(String),
+    /// The input is well-formed but a rule refuses it; `code` names the rule
+    /// (e.g. `licenseCapacityExceeded`).
+    #[error("{message}")]
+    Refused { code: String, message: String },
     /// A cross-site request to change state.
     #[error("This request came from another site and was refused.")]
     CrossOrigin,
@@ -50,6 +51,21 @@ impl AppError {
         }
     }
 
+    pub fn refused(code: &str, message: impl Into<String>) -> Self {
+        Self::Refused {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The code the REST API answers with: the rule's own for a refusal.
+    pub fn api_code(&self) -> &str {
+        match self {
+            Self::Refused { code, .. } => code,
+            other => other.code(),
+        }
+    }
+
     /// A stable, machine-readable code (the REST API's `error.code`).
     pub fn code(&self) -> &'static str {
         match self {
@@ -59,7 +75,7 @@ impl AppError {
             Self::Invalid { .. } => "invalidInput",
             Self::InvalidCredentials => "invalidCredentials",
             Self::Conflict(_) => "conflict",
-            Self::Refused(_) => "refused",
+            Self::Refused { .. } => "refused",
             Self::CrossOrigin => "crossOrigin",
             Self::Internal => "internal",
             Self::Transport(_) => "transport",
@@ -74,7 +90,7 @@ impl AppError {
             Self::NotFound(_) => 404,
             Self::Invalid { .. } => 400,
             Self::Conflict(_) => 409,
-            Self::Refused(_) => 422,
+            Self::Refused { .. } => 422,
             Self::Internal | Self::Transport(_) => 500,
         }
     }

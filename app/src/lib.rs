@@ -14,10 +14,12 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod home;
+pub mod invitations;
 pub mod myapps;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod tenants;
+pub mod tokens;
 pub mod users;
 
 use leptos::prelude::*;

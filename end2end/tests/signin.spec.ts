@@ -22,6 +22,9 @@ test('a newcomer signs in as the Woodgrove admin and sees the users table', asyn
 
 test('a wrong password shows the error and keeps the person on the sign-in page', async ({ page, signInPage }) => {
   await signInPage.open();
+  await signInPage.signIn('not a user name', 'whatever');
+  await expect(signInPage.error()).toHaveText('A user name looks like megan@woodgrove.test.');
+
   await signInPage.signIn('admin@woodgrove.test', 'not the password');
   await expect(signInPage.error()).toHaveText('The user name or password is incorrect.');
   await expect(page).toHaveURL(/\/signin$/);

@@ -57,6 +57,11 @@ pub enum Command {
     /// Create users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Make REST API bearer tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Invite a guest: creates the guest user and prints the redeem URL.
+    Invite(InviteArgs),
     /// Seed the demo tenants and accounts (DESIGN §7); keeps what exists.
     Demo,
 }
@@ -151,6 +156,56 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a tenant's REST API; the token alone is the last line.
+    Create {
+        /// The tenant's slug.
+        #[arg(long)]
+        tenant: String,
+        /// What the token is for (shown in the audit trail).
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    /// The inviting tenant's slug.
+    #[arg(long)]
+    tenant: String,
+    /// The guest's e-mail address.
+    email: String,
+    /// The guest's display name.
+    #[arg(long)]
+    name: Option<String>,
+    /// Where the guest lands after accepting (default: My Apps).
+    #[arg(long)]
+    redirect: Option<String>,
+    /// A personal message (plain text).
+    #[arg(long)]
+    message: Option<String>,
+    /// Do not e-mail the invitation; hand over the printed URL yourself.
+    #[arg(long)]
+    no_email: bool,
+    /// Where browsers reach Gatehouse (the redeem URL starts with it).
+    #[arg(
+        long,
+        env = "GATEHOUSE_PUBLIC_URL",
+        default_value = "http://localhost:3000"
+    )]
+    public_url: String,
+    /// Output: text, or json for machines.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
 }
 
 /// Why a command failed, and so its exit code.
@@ -286,6 +341,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Command::Token(TokenCommand::Create { tenant, name }) => {
+            let slug = TenantSlug::parse(&tenant)?;
+            let name = DisplayName::parse(&name)?;
+            let pool = db::open(&cli.database_url).await?;
+            let tenant = require_tenant(&pool, &slug).await?;
+            let (id, token) =
+                app::tokens::ssr::create_api_token(&pool, &tenant, &name, CLI_ACTOR, clock.now())
+                    .await?;
+            use secrecy::ExposeSecret;
+            println!("created API token {id} for {} (shown once):", tenant.slug);
+            println!("{}", token.expose_secret());
+            Ok(())
+        }
+        Command::Invite(args) => invite(&cli.database_url, args, clock.now()).await,
         Command::Demo => {
             let pool = db::open(&cli.database_url).await?;
             app::demo::ssr::seed(&pool, &Passwords::new()?, clock.now()).await?;
@@ -293,6 +362,64 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+async fn require_tenant(
+    pool: &sqlx::SqlitePool,
+    slug: &TenantSlug,
+) -> Result<app::tenants::ssr::Tenant, CliError> {
+    let mut conn = pool.acquire().await.map_err(app::ssr::Error::from)?;
+    Ok(app::tenants::ssr::require_tenant(&mut conn, slug).await?)
+}
+
+async fn invite(database_url: &str, args: InviteArgs, now: i64) -> Result<(), CliError> {
+    use app::domain::{Email, InvitationMessage, RedirectUrl};
+    use app::invitations::ssr::{create_invitation, Inviter, NewInvitation};
+    use secrecy::ExposeSecret;
+
+    let slug = TenantSlug::parse(&args.tenant)?;
+    let public_url = PublicUrl::parse(&args.public_url)
+        .map_err(|e| CliError::BadInput(format!("GATEHOUSE_PUBLIC_URL: {e}")))?;
+    let redirect = args
+        .redirect
+        .unwrap_or_else(|| format!("{}/myapps", public_url.origin()));
+    let new = NewInvitation {
+        email: Email::parse(&args.email)?,
+        display_name: args.name.as_deref().map(DisplayName::parse).transpose()?,
+        redirect_url: RedirectUrl::parse(&redirect)?,
+        message: args
+            .message
+            .as_deref()
+            .map(InvitationMessage::parse)
+            .transpose()?
+            .flatten(),
+        send_email: !args.no_email,
+        allow_any_identity: false,
+    };
+    let pool = db::open(database_url).await?;
+    let tenant = require_tenant(&pool, &slug).await?;
+    let issued = create_invitation(&pool, &public_url, &tenant, &new, &Inviter::Cli, now).await?;
+    let invitation = &issued.invitation;
+    match args.format {
+        Format::Text => {
+            println!(
+                "invited {} to {} as {}",
+                invitation.invited_email, tenant.slug, invitation.guest_upn
+            );
+            println!("{}", issued.redeem_url.expose_secret());
+        }
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({
+                "id": invitation.id,
+                "invitedUserEmailAddress": invitation.invited_email,
+                "inviteRedeemUrl": issued.redeem_url.expose_secret(),
+                "status": invitation.status.as_str(),
+                "invitedUser": { "id": invitation.guest_user_id, "userPrincipalName": invitation.guest_upn },
+            })
+        ),
+    }
+    Ok(())
 }
 
 fn read_password_line() -> Result<SecretString, CliError> {
@@ -336,6 +463,7 @@ async fn serve(
     let addr = args.addr;
     let state = startup::build_state(&settings, addr, clock).await?;
     let listener = startup::bind(addr).await?;
+    let addr = listener.local_addr().unwrap_or(addr);
     tracing::info!(%addr, public_url = settings.public_url.origin(), demo = settings.demo, "Gatehouse is listening");
     startup::serve(listener, state, startup::shutdown_signal()).await?;
     Ok(())

@@ -2,6 +2,7 @@
 //! operator's command line. Thin: the logic lives in `app`'s services, which
 //! the pages, the REST API and these commands share.
 
+pub mod api;
 pub mod cli;
 pub mod csrf;
 pub mod router;

@@ -407,3 +407,141 @@ async fn a_failed_migration_stops_the_server_with_a_clear_message() {
     assert!(message.contains("database migration failed"), "{message}");
     assert!(message.contains("modified"), "{message}");
 }
+
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--log", "info"])
+        .arg("--database-url")
+        .arg(format!("sqlite:{}", dir.path().join("g.db").display()))
+        .arg("--secret-key-file")
+        .arg(dir.path().join("secret.key"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(
+            log.read_line(&mut line).unwrap() > 0,
+            "the server exited before listening"
+        );
+        if line.contains("Gatehouse is listening") {
+            break;
+        }
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "a clean exit after SIGTERM");
+    let rest: Vec<String> = log.lines().map_while(Result::ok).collect();
+    assert!(
+        rest.iter().any(|line| line.contains("shutting down")),
+        "{rest:?}"
+    );
+}
+
+#[test]
+fn token_create_prints_the_token_alone_on_the_last_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    assert!(gatehouse(&db, &["demo"]).status.success());
+    let output = gatehouse(
+        &db,
+        &[
+            "token",
+            "create",
+            "--tenant",
+            "woodgrove",
+            "--name",
+            "provisioning",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.starts_with("gh_") && last.len() == 46 && !last.contains(' '),
+        "{last}"
+    );
+    let unknown = gatehouse(&db, &["token", "create", "--tenant", "nowhere"]);
+    assert_eq!(unknown.status.code(), Some(1));
+}
+
+#[tokio::test]
+async fn invite_creates_the_guest_and_prints_the_redeem_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    assert!(gatehouse(&db, &["demo"]).status.success());
+    let output = gatehouse(
+        &db,
+        &[
+            "invite",
+            "--tenant",
+            "woodgrove",
+            "bob@fabrikam.test",
+            "--name",
+            "Bob",
+            "--no-email",
+            "--public-url",
+            "https://id.woodgrove.test",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("bob_fabrikam.test#EXT#@woodgrove.test"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .starts_with("https://id.woodgrove.test/redeem?ticket="),
+        "{text}"
+    );
+
+    let json = gatehouse(
+        &db,
+        &[
+            "invite",
+            "--tenant",
+            "woodgrove",
+            "carol@fabrikam.test",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(json.status.success(), "{}", stderr(&json));
+    let body: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(body["status"], "PendingAcceptance");
+    assert!(body["inviteRedeemUrl"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://localhost:3000/redeem?ticket="));
+
+    let bad = gatehouse(&db, &["invite", "--tenant", "woodgrove", "not-an-address"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let twice = gatehouse(
+        &db,
+        &["invite", "--tenant", "woodgrove", "bob@fabrikam.test"],
+    );
+    assert_eq!(twice.status.code(), Some(1));
+    assert!(
+        stderr(&twice).contains("pending invitation"),
+        "{}",
+        stderr(&twice)
+    );
+    assert_eq!(
+        query_count(&db, "SELECT COUNT(*) FROM invitations").await,
+        2
+    );
+}

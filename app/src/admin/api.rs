@@ -39,7 +39,7 @@ pub async fn list_users(slug: String, after: Option<String>) -> Result<UserPage,
     };
     let mut conn = respond(state.pool.acquire().await.map_err(Into::into))?;
     let mut rows =
-        respond(list_users_page(&mut conn, &tenant.id, after.as_ref(), PAGE_SIZE + 1).await)?;
+        respond(list_users_page(&mut conn, &tenant.id, None, after.as_ref(), PAGE_SIZE + 1).await)?;
     let more = rows.len() > PAGE_SIZE as usize;
     rows.truncate(PAGE_SIZE as usize);
     let next = if more {

@@ -18,6 +18,16 @@ pub struct Tenant {
     pub domain: String,
     pub plan: Plan,
     pub premium_seats: i64,
+    pub members_can_invite: bool,
+    pub invitation_ttl_days: i64,
+}
+
+impl Tenant {
+    /// The tenant's licence (the database's CHECK keeps plan and seats consistent).
+    pub fn licence(&self) -> Licence {
+        let seats = (self.plan == Plan::Premium).then_some(self.premium_seats);
+        Licence::parse(self.plan, seats).unwrap_or_else(|_| Licence::free())
+    }
 }
 
 /// What an operator gives to create a tenant, already parsed.
@@ -44,7 +54,9 @@ pub async fn find_tenant_by_slug(
 ) -> Result<Option<Tenant>> {
     let slug = slug.as_str();
     let row = sqlx::query!(
-        "SELECT id, slug, display_name, domain, plan, premium_seats FROM tenants WHERE slug = ?",
+        r#"SELECT id, slug, display_name, domain, plan, premium_seats,
+                  members_can_invite AS "members_can_invite: bool", invitation_ttl_days
+           FROM tenants WHERE slug = ?"#,
         slug
     )
     .fetch_optional(conn)
@@ -56,12 +68,16 @@ pub async fn find_tenant_by_slug(
         domain: row.domain,
         plan: plan_from_db(&row.plan),
         premium_seats: row.premium_seats,
+        members_can_invite: row.members_can_invite,
+        invitation_ttl_days: row.invitation_ttl_days,
     }))
 }
 
 pub async fn find_tenant_by_id(conn: &mut SqliteConnection, id: &str) -> Result<Option<Tenant>> {
     let row = sqlx::query!(
-        "SELECT id, slug, display_name, domain, plan, premium_seats FROM tenants WHERE id = ?",
+        r#"SELECT id, slug, display_name, domain, plan, premium_seats,
+                  members_can_invite AS "members_can_invite: bool", invitation_ttl_days
+           FROM tenants WHERE id = ?"#,
         id
     )
     .fetch_optional(conn)
@@ -73,6 +89,8 @@ pub async fn find_tenant_by_id(conn: &mut SqliteConnection, id: &str) -> Result<
         domain: row.domain,
         plan: plan_from_db(&row.plan),
         premium_seats: row.premium_seats,
+        members_can_invite: row.members_can_invite,
+        invitation_ttl_days: row.invitation_ttl_days,
     }))
 }
 
@@ -83,9 +101,7 @@ pub async fn require_tenant(conn: &mut SqliteConnection, slug: &TenantSlug) -> R
         .ok_or_else(|| AppError::NotFound(format!("The tenant '{}'", slug.as_str())).into())
 }
 
-/// Creates a tenant. A taken slug or domain is a conflict; so is a domain
-/// that is already some user's UPN domain (home-realm discovery must stay
-/// unambiguous).
+/// Creates a tenant. A taken slug or domain is a conflict.
 pub async fn create_tenant(
     pool: &SqlitePool,
     new: &NewTenant,
@@ -117,6 +133,8 @@ pub async fn create_tenant(
         domain: domain.to_owned(),
         plan: new.licence.plan(),
         premium_seats: new.licence.seats(),
+        members_can_invite: true,
+        invitation_ttl_days: 30,
     };
     let plan = tenant.plan.as_str();
     sqlx::query!(
@@ -176,11 +194,14 @@ pub async fn set_plan(
     if let Some(capacity) = licence.guest_capacity() {
         if guests > capacity {
             let required = (guests + GUESTS_PER_SEAT - 1) / GUESTS_PER_SEAT;
-            return Err(AppError::Refused(format!(
-                "{} has {guests} guests, which need at least {required} premium seats \
-                 ({GUESTS_PER_SEAT} guests per seat).",
-                tenant.display_name
-            ))
+            return Err(AppError::refused(
+                "seatsBelowGuests",
+                format!(
+                    "{} has {guests} guests, which need at least {required} premium seats \
+                     ({GUESTS_PER_SEAT} guests per seat).",
+                    tenant.display_name
+                ),
+            )
             .into());
         }
     }

@@ -163,29 +163,33 @@ pub struct UserListItem {
     pub id: String,
     pub upn: String,
     pub display_name: String,
+    pub mail: Option<String>,
     pub user_type: UserType,
     pub external_user_state: Option<ExternalUserState>,
     pub is_admin: bool,
 }
 
-/// Up to `limit` users of a tenant ordered by UPN, after `after` (keyset
-/// pagination: the cost of a page does not grow with its depth).
+/// Up to `limit` users of a tenant (of one type, if given) ordered by UPN,
+/// after `after` (keyset pagination: a page costs the same at any depth).
 pub async fn list_users_page(
     conn: &mut SqliteConnection,
     tenant_id: &str,
+    user_type: Option<UserType>,
     after: Option<&Upn>,
     limit: i64,
 ) -> Result<Vec<UserListItem>> {
     let after = after.map_or("", Upn::as_str);
+    let user_type = user_type.map(UserType::as_str);
     let rows = sqlx::query!(
-        r#"SELECT id, user_principal_name, display_name, user_type, external_user_state,
+        r#"SELECT id, user_principal_name, display_name, mail, user_type, external_user_state,
                   is_admin AS "is_admin: bool"
            FROM users
-           WHERE tenant_id = ? AND user_principal_name > ?
+           WHERE tenant_id = ?1 AND user_principal_name > ?2 AND (?3 IS NULL OR user_type = ?3)
            ORDER BY user_principal_name
-           LIMIT ?"#,
+           LIMIT ?4"#,
         tenant_id,
         after,
+        user_type,
         limit
     )
     .fetch_all(conn)
@@ -196,6 +200,7 @@ pub async fn list_users_page(
             id: row.id,
             upn: row.user_principal_name,
             display_name: row.display_name,
+            mail: row.mail,
             user_type: user_type_from_db(&row.user_type),
             external_user_state: state_from_db(row.external_user_state.as_deref()),
             is_admin: row.is_admin,

@@ -183,3 +183,34 @@ impl TestApp {
             .expect("count")
     }
 }
+
+impl TestApp {
+    /// A REST API token for the tenant `slug`, made as the CLI makes one.
+    pub async fn api_token(&self, slug: &str) -> String {
+        use secrecy::ExposeSecret;
+        let slug = app::domain::TenantSlug::parse(slug).unwrap();
+        let mut conn = self.state.pool.acquire().await.unwrap();
+        let tenant = app::tenants::ssr::require_tenant(&mut conn, &slug)
+            .await
+            .unwrap();
+        let name = app::domain::DisplayName::parse("tests").unwrap();
+        let (_, token) = app::tokens::ssr::create_api_token(
+            &self.state.pool,
+            &tenant,
+            &name,
+            "tests",
+            self.clock.now(),
+        )
+        .await
+        .unwrap();
+        token.expose_secret().to_owned()
+    }
+
+    pub fn api(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+    }
+}
+
+use app::ssr::clock::Clock as _;

@@ -1,0 +1,573 @@
+//! The invitation lifecycle: create (with the guest object), resend, revoke,
+//! reset redemption, list. Every change is one `BEGIN IMMEDIATE` transaction
+//! with its audit event, so a crash leaves all of it or none.
+
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::InvitationStatus;
+use crate::domain::{
+    DisplayName, Email, InvitationMessage, RedirectUrl, Upn, UserType, GUESTS_PER_SEAT,
+};
+use crate::error::AppError;
+use crate::ssr::audit::{self, Event, Outcome};
+use crate::ssr::clock::UnixTime;
+use crate::ssr::config::PublicUrl;
+use crate::ssr::crypto::{random_token, token_hash};
+use crate::ssr::db::begin_write;
+use crate::ssr::Result;
+use crate::tenants::ssr::{count_guests, Tenant};
+
+const DAY_SECS: i64 = 24 * 60 * 60;
+
+/// Who invites: recorded on the invitation and in the audit trail.
+#[derive(Debug, Clone)]
+pub enum Inviter {
+    /// A signed-in user of the tenant (an admin, or a member when allowed).
+    User { id: String, upn: String },
+    /// A REST API bearer token.
+    ApiToken { id: String, name: String },
+    /// The operator's command line.
+    Cli,
+}
+
+impl Inviter {
+    fn actor(&self) -> String {
+        match self {
+            Self::User { upn, .. } => upn.clone(),
+            Self::ApiToken { id, name } => format!("api-token:{id} ({name})"),
+            Self::Cli => "gatehouse cli".to_owned(),
+        }
+    }
+
+    fn user_id(&self) -> Option<&str> {
+        match self {
+            Self::User { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// What it takes to invite someone, already parsed.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub email: Email,
+    pub display_name: Option<DisplayName>,
+    pub redirect_url: RedirectUrl,
+    pub message: Option<InvitationMessage>,
+    pub send_email: bool,
+    /// Let any identity redeem, not only the invited address's owner.
+    pub allow_any_identity: bool,
+}
+
+/// An invitation as stored (no token: only its hash is kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: String,
+    pub tenant_id: String,
+    pub guest_user_id: String,
+    pub guest_upn: String,
+    pub invited_email: String,
+    pub invited_name: Option<String>,
+    pub redirect_url: String,
+    pub message: Option<String>,
+    pub status: InvitationStatus,
+    pub created_by: String,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+    pub redeemed_at: Option<UnixTime>,
+}
+
+/// A new or re-sent invitation with its redeem link, which exists only now.
+pub struct IssuedInvitation {
+    pub invitation: Invitation,
+    pub redeem_url: SecretString,
+}
+
+impl std::fmt::Debug for IssuedInvitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedInvitation")
+            .field("invitation", &self.invitation)
+            .finish_non_exhaustive()
+    }
+}
+
+fn redeem_url(public_url: &PublicUrl, token: &SecretString) -> SecretString {
+    SecretString::from(format!(
+        "{}/redeem?ticket={}",
+        public_url.origin(),
+        token.expose_secret()
+    ))
+}
+
+fn status_at(stored: &str, expires_at: UnixTime, now: UnixTime) -> InvitationStatus {
+    match stored {
+        "Accepted" => InvitationStatus::Accepted,
+        "Revoked" => InvitationStatus::Revoked,
+        _ if expires_at <= now => InvitationStatus::Expired,
+        _ => InvitationStatus::PendingAcceptance,
+    }
+}
+
+/// Invites `new.email` into `tenant`: creates the guest user object at once
+/// (`PendingAcceptance`) and an invitation whose link is returned once.
+///
+/// Refused: a member address of this tenant (400); someone already a guest,
+/// or with a live invitation (409); a premium tenant at its guest capacity
+/// (422 `licenseCapacityExceeded`). A pending guest whose invitation expired
+/// or was revoked gets a new one on the same object.
+pub async fn create_invitation(
+    pool: &SqlitePool,
+    public_url: &PublicUrl,
+    tenant: &Tenant,
+    new: &NewInvitation,
+    inviter: &Inviter,
+    now: UnixTime,
+) -> Result<IssuedInvitation> {
+    if new.email.domain() == tenant.domain {
+        return Err(AppError::Invalid {
+            field: "email".into(),
+            message: format!(
+                "{} is an address of {} itself: members are not invited.",
+                new.email.as_str(),
+                tenant.display_name
+            ),
+        }
+        .into());
+    }
+    let domain = crate::domain::DomainName::parse(&tenant.domain)
+        .map_err(|e| crate::ssr::Error::Other(e.0))?;
+    let upn = Upn::for_guest(&new.email, &domain);
+    let (upn_text, email, invited_by) = (upn.as_str(), new.email.as_str(), inviter.user_id());
+    let mut tx = begin_write(pool).await?;
+
+    let existing = sqlx::query!(
+        r#"SELECT u.id, u.user_type, u.external_user_state,
+                  (SELECT i.expires_at FROM invitations i
+                    WHERE i.guest_user_id = u.id AND i.status = 'PendingAcceptance') AS "pending_expires_at?: i64"
+           FROM users u WHERE u.user_principal_name = ?"#,
+        upn_text
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+
+    let guest_user_id = match existing {
+        Some(user) if user.user_type != UserType::Guest.as_str() => {
+            return Err(
+                AppError::Conflict(format!("{} is taken by a member.", upn.as_str())).into(),
+            );
+        }
+        Some(user) if user.external_user_state.as_deref() == Some("Accepted") => {
+            return Err(AppError::Conflict(format!(
+                "{} is already a guest of {}.",
+                new.email.as_str(),
+                tenant.display_name
+            ))
+            .into());
+        }
+        Some(user) => match user.pending_expires_at {
+            Some(expires_at) if expires_at > now => {
+                return Err(AppError::Conflict(format!(
+                    "{} already has a pending invitation; resend it instead.",
+                    new.email.as_str()
+                ))
+                .into());
+            }
+            Some(_) => {
+                // Expired: it stays in the history as revoked, replaced by the new one.
+                sqlx::query!(
+                    "UPDATE invitations SET status = 'Revoked'
+                     WHERE guest_user_id = ? AND status = 'PendingAcceptance'",
+                    user.id
+                )
+                .execute(&mut *tx)
+                .await?;
+                user.id
+            }
+            None => user.id,
+        },
+        None => {
+            if let Some(capacity) = tenant.licence().guest_capacity() {
+                let guests = count_guests(&mut tx, &tenant.id).await?;
+                if guests >= capacity {
+                    return Err(AppError::refused(
+                        "licenseCapacityExceeded",
+                        format!(
+                            "{} has {guests} guests, all that its {} premium seats cover \
+                             ({GUESTS_PER_SEAT} guests per seat). Add seats to invite more.",
+                            tenant.display_name, tenant.premium_seats
+                        ),
+                    )
+                    .into());
+                }
+            }
+            let id = uuid::Uuid::new_v4().to_string();
+            let display_name = new
+                .display_name
+                .as_ref()
+                .map_or(new.email.as_str(), DisplayName::as_str);
+            sqlx::query!(
+                "INSERT INTO users (id, tenant_id, user_principal_name, display_name, mail, user_type,
+                                    external_user_state, state_changed_at, invited_by, created_at)
+                 VALUES (?, ?, ?, ?, ?, 'Guest', 'PendingAcceptance', ?, ?, ?)",
+                id,
+                tenant.id,
+                upn_text,
+                display_name,
+                email,
+                now,
+                invited_by,
+                now,
+            )
+            .execute(&mut *tx)
+            .await?;
+            id
+        }
+    };
+
+    let token = random_token::<32>();
+    let invitation = Invitation {
+        id: uuid::Uuid::new_v4().to_string(),
+        tenant_id: tenant.id.clone(),
+        guest_user_id,
+        guest_upn: upn.as_str().to_owned(),
+        invited_email: new.email.as_str().to_owned(),
+        invited_name: new
+            .display_name
+            .as_ref()
+            .map(|name| name.as_str().to_owned()),
+        redirect_url: new.redirect_url.as_str().to_owned(),
+        message: new
+            .message
+            .as_ref()
+            .map(|message| message.as_str().to_owned()),
+        status: InvitationStatus::PendingAcceptance,
+        created_by: inviter.actor(),
+        created_at: now,
+        expires_at: now + tenant.invitation_ttl_days * DAY_SECS,
+        redeemed_at: None,
+    };
+    let hash = token_hash(token.expose_secret());
+    sqlx::query!(
+        "INSERT INTO invitations (id, tenant_id, guest_user_id, invited_email, invited_name, redirect_url,
+                                  message, allow_any_identity, token_hash, status, created_by, created_at,
+                                  expires_at, send_email)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PendingAcceptance', ?, ?, ?, ?)",
+        invitation.id,
+        invitation.tenant_id,
+        invitation.guest_user_id,
+        invitation.invited_email,
+        invitation.invited_name,
+        invitation.redirect_url,
+        invitation.message,
+        new.allow_any_identity,
+        hash,
+        invitation.created_by,
+        invitation.created_at,
+        invitation.expires_at,
+        new.send_email,
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            at: now,
+            tenant_id: Some(&tenant.id),
+            actor: Some(&invitation.created_by),
+            action: "invitation.create",
+            target: Some(&invitation.guest_upn),
+            outcome: Outcome::Success,
+            ip: None,
+            detail: serde_json::json!({
+                "invitationId": invitation.id,
+                "sendEmail": new.send_email,
+                "allowAnyIdentity": new.allow_any_identity,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(IssuedInvitation {
+        redeem_url: redeem_url(public_url, &token),
+        invitation,
+    })
+}
+
+/// The invitation `id` of `tenant`; another tenant's is not found.
+pub async fn find_invitation(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    id: &str,
+    now: UnixTime,
+) -> Result<Invitation> {
+    let row = sqlx::query!(
+        r#"SELECT i.id, i.tenant_id, i.guest_user_id, u.user_principal_name AS guest_upn, i.invited_email,
+                  i.invited_name, i.redirect_url, i.message, i.status, i.created_by, i.created_at,
+                  i.expires_at, i.redeemed_at
+           FROM invitations i JOIN users u ON u.id = i.guest_user_id
+           WHERE i.id = ? AND i.tenant_id = ?"#,
+        id,
+        tenant.id
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| AppError::NotFound("The invitation".into()))?;
+    Ok(Invitation {
+        status: status_at(&row.status, row.expires_at, now),
+        id: row.id,
+        tenant_id: row.tenant_id,
+        guest_user_id: row.guest_user_id,
+        guest_upn: row.guest_upn,
+        invited_email: row.invited_email,
+        invited_name: row.invited_name,
+        redirect_url: row.redirect_url,
+        message: row.message,
+        created_by: row.created_by,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        redeemed_at: row.redeemed_at,
+    })
+}
+
+/// Issues a new link for a pending (or expired) invitation: a new token and a
+/// new expiry; the old link stops working at once.
+pub async fn resend_invitation(
+    pool: &SqlitePool,
+    public_url: &PublicUrl,
+    tenant: &Tenant,
+    id: &str,
+    actor: &str,
+    now: UnixTime,
+) -> Result<IssuedInvitation> {
+    let mut tx = begin_write(pool).await?;
+    let mut invitation = find_invitation(&mut tx, tenant, id, now).await?;
+    match invitation.status {
+        InvitationStatus::Accepted => {
+            return Err(AppError::Conflict("The invitation was accepted already.".into()).into())
+        }
+        InvitationStatus::Revoked => {
+            return Err(AppError::Conflict(
+                "The invitation was revoked; invite the person again.".into(),
+            )
+            .into())
+        }
+        InvitationStatus::PendingAcceptance | InvitationStatus::Expired => {}
+    }
+    let token = random_token::<32>();
+    let hash = token_hash(token.expose_secret());
+    invitation.expires_at = now + tenant.invitation_ttl_days * DAY_SECS;
+    invitation.status = InvitationStatus::PendingAcceptance;
+    sqlx::query!(
+        "UPDATE invitations SET token_hash = ?, expires_at = ? WHERE id = ? AND status = 'PendingAcceptance'",
+        hash,
+        invitation.expires_at,
+        invitation.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            at: now,
+            tenant_id: Some(&tenant.id),
+            actor: Some(actor),
+            action: "invitation.resend",
+            target: Some(&invitation.guest_upn),
+            outcome: Outcome::Success,
+            ip: None,
+            detail: serde_json::json!({ "invitationId": invitation.id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(IssuedInvitation {
+        redeem_url: redeem_url(public_url, &token),
+        invitation,
+    })
+}
+
+/// Revokes a pending invitation: its link stops working; the guest object
+/// stays (pending) for a later invitation. Revoking twice is no error.
+pub async fn revoke_invitation(
+    pool: &SqlitePool,
+    tenant: &Tenant,
+    id: &str,
+    actor: &str,
+    now: UnixTime,
+) -> Result<Invitation> {
+    let mut tx = begin_write(pool).await?;
+    let mut invitation = find_invitation(&mut tx, tenant, id, now).await?;
+    match invitation.status {
+        InvitationStatus::Accepted => {
+            return Err(AppError::Conflict("The invitation was accepted already.".into()).into())
+        }
+        InvitationStatus::Revoked => return Ok(invitation),
+        InvitationStatus::PendingAcceptance | InvitationStatus::Expired => {}
+    }
+    sqlx::query!(
+        "UPDATE invitations SET status = 'Revoked' WHERE id = ?",
+        invitation.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            at: now,
+            tenant_id: Some(&tenant.id),
+            actor: Some(actor),
+            action: "invitation.revoke",
+            target: Some(&invitation.guest_upn),
+            outcome: Outcome::Success,
+            ip: None,
+            detail: serde_json::json!({ "invitationId": invitation.id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    invitation.status = InvitationStatus::Revoked;
+    Ok(invitation)
+}
+
+/// Invitations of a tenant, newest first, optionally of one status, at most
+/// `limit`, continuing after the invitation `after` (keyset).
+pub async fn list_invitations(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    status: Option<InvitationStatus>,
+    after: Option<&str>,
+    limit: i64,
+    now: UnixTime,
+) -> Result<Vec<Invitation>> {
+    // Expired is a pending invitation past its expiry; the filter says so in SQL.
+    let (stored, expiry) = match status {
+        None => (None, 0),
+        Some(InvitationStatus::PendingAcceptance) => (Some("PendingAcceptance"), 1),
+        Some(InvitationStatus::Expired) => (Some("PendingAcceptance"), -1),
+        Some(InvitationStatus::Accepted) => (Some("Accepted"), 0),
+        Some(InvitationStatus::Revoked) => (Some("Revoked"), 0),
+    };
+    let (after_created, after_id) = match after {
+        Some(id) => {
+            let created = sqlx::query_scalar!(
+                "SELECT created_at FROM invitations WHERE id = ? AND tenant_id = ?",
+                id,
+                tenant.id
+            )
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| AppError::Invalid {
+                field: "cursor".into(),
+                message: "The cursor is not valid.".into(),
+            })?;
+            (created, id.to_owned())
+        }
+        None => (i64::MAX, String::new()),
+    };
+    let rows = sqlx::query!(
+        r#"SELECT i.id, i.tenant_id, i.guest_user_id, u.user_principal_name AS guest_upn, i.invited_email,
+                  i.invited_name, i.redirect_url, i.message, i.status, i.created_by, i.created_at,
+                  i.expires_at, i.redeemed_at
+           FROM invitations i JOIN users u ON u.id = i.guest_user_id
+           WHERE i.tenant_id = ?1
+             AND (?2 IS NULL OR i.status = ?2)
+             AND (?3 = 0 OR (?3 = 1 AND i.expires_at > ?4) OR (?3 = -1 AND i.expires_at <= ?4))
+             AND (i.created_at < ?5 OR (i.created_at = ?5 AND i.id < ?6) OR ?6 = '')
+           ORDER BY i.created_at DESC, i.id DESC
+           LIMIT ?7"#,
+        tenant.id,
+        stored,
+        expiry,
+        now,
+        after_created,
+        after_id,
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Invitation {
+            status: status_at(&row.status, row.expires_at, now),
+            id: row.id,
+            tenant_id: row.tenant_id,
+            guest_user_id: row.guest_user_id,
+            guest_upn: row.guest_upn,
+            invited_email: row.invited_email,
+            invited_name: row.invited_name,
+            redirect_url: row.redirect_url,
+            message: row.message,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            redeemed_at: row.redeemed_at,
+        })
+        .collect())
+}
+
+/// Resets a guest's redemption (DESIGN §2): unbinds its home identity, sets
+/// it back to `PendingAcceptance` and issues a new invitation to its address.
+/// The object id, UPN and assignments are kept.
+pub async fn reset_redemption(
+    pool: &SqlitePool,
+    public_url: &PublicUrl,
+    tenant: &Tenant,
+    guest_user_id: &str,
+    redirect_url: &RedirectUrl,
+    inviter: &Inviter,
+    now: UnixTime,
+) -> Result<IssuedInvitation> {
+    let mut tx = begin_write(pool).await?;
+    let guest = sqlx::query!(
+        "SELECT user_principal_name, mail, display_name FROM users
+         WHERE id = ? AND tenant_id = ? AND user_type = 'Guest'",
+        guest_user_id,
+        tenant.id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::NotFound("The guest".into()))?;
+    let mail = guest
+        .mail
+        .ok_or_else(|| crate::ssr::Error::Other(format!("guest {guest_user_id} has no mail")))?;
+    sqlx::query!(
+        "UPDATE users SET home_kind = NULL, home_ref = NULL, home_tenant_id = NULL,
+                          external_user_state = 'PendingAcceptance', state_changed_at = ?
+         WHERE id = ?",
+        now,
+        guest_user_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "UPDATE invitations SET status = 'Revoked' WHERE guest_user_id = ? AND status = 'PendingAcceptance'",
+        guest_user_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            at: now,
+            tenant_id: Some(&tenant.id),
+            actor: Some(&inviter.actor()),
+            action: "guest.reset_redemption",
+            target: Some(&guest.user_principal_name),
+            outcome: Outcome::Success,
+            ip: None,
+            detail: serde_json::json!({ "userId": guest_user_id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let new = NewInvitation {
+        email: Email::parse(&mail).map_err(|e| crate::ssr::Error::Other(e.0))?,
+        display_name: DisplayName::parse(&guest.display_name).ok(),
+        redirect_url: redirect_url.clone(),
+        message: None,
+        send_email: true,
+        allow_any_identity: false,
+    };
+    create_invitation(pool, public_url, tenant, &new, inviter, now).await
+}
