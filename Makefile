@@ -16,11 +16,12 @@ export PATH := $(NODE_BIN):$(HOME)/.cargo/bin:$(PATH)
 DEV_RUSTFLAGS := --cfg erase_components
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test tools browser check unit e2e build-release sqlx-prepare clean-data
+.PHONY: help run test tools browser check unit e2e build-release bench sqlx-prepare clean-data
 
 help:
 	@echo "make run   build in release mode and serve the demo at http://localhost:3000"
 	@echo "make test  formatting, clippy, unit and integration tests, Playwright"
+	@echo "make bench the benchmarks of DESIGN §6 (release build)"
 
 ## ---- the two commands -------------------------------------------------------
 
@@ -52,7 +53,7 @@ browser:
 
 check:
 	cargo fmt --all -- --check
-	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo clippy --locked -p app -p server --features app/ssr --all-targets -- -D warnings
+	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo clippy --locked -p app -p server -p bench --features app/ssr --all-targets -- -D warnings
 	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 unit:
@@ -67,6 +68,10 @@ build-release:
 	cargo leptos build --release
 
 ## ---- for developers -----------------------------------------------------------
+
+# Benchmarks (DESIGN §6): release builds against a real server on loopback.
+bench: tools
+	cargo run --locked --release -p bench --bin bulk-invite
 
 # Regenerates .sqlx/ (the compile-time query data) after a query or migration
 # changes: applies the migrations to a scratch database and checks the

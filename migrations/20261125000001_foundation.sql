@@ -46,21 +46,40 @@ CREATE TABLE users (
 -- Keyset pagination of a tenant's users by UPN (admin Users page, API).
 CREATE INDEX users_by_tenant_upn ON users (tenant_id, user_principal_name);
 
+-- The personal directory (the Microsoft-account analogue): people with no
+-- work account here sign up with a verified e-mail address and a password.
+CREATE TABLE personal_accounts (
+    id                TEXT    PRIMARY KEY NOT NULL,
+    -- Lower-case; verified by an e-mailed code before the account exists.
+    email             TEXT    NOT NULL UNIQUE,
+    display_name      TEXT    NOT NULL,
+    -- argon2id PHC string.
+    password_hash     TEXT    NOT NULL,
+    email_verified_at INTEGER NOT NULL,
+    created_at        INTEGER NOT NULL
+) STRICT;
+
 -- Server-side sessions. The cookie holds a random 128-bit id; only its
 -- SHA-256 is stored, so a copy of the database does not hand out sessions.
 CREATE TABLE sessions (
     id_hash          TEXT    PRIMARY KEY NOT NULL,
-    -- The identity that signed in at home.
-    user_id          TEXT    NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    -- The identity that signed in at home: exactly one of a work account
+    -- (a member user), a personal account, or an e-mail address proven with
+    -- a one-time passcode.
+    user_id             TEXT REFERENCES users (id) ON DELETE CASCADE,
+    personal_account_id TEXT REFERENCES personal_accounts (id) ON DELETE CASCADE,
+    email               TEXT,
     authenticated_at INTEGER NOT NULL,
     -- JSON array of authentication method references, e.g. ["pwd"].
     amr              TEXT    NOT NULL DEFAULT '[]',
     created_at       INTEGER NOT NULL,
     expires_at       INTEGER NOT NULL,
-    revoked_at       INTEGER
+    revoked_at       INTEGER,
+    CHECK ((user_id IS NOT NULL) + (personal_account_id IS NOT NULL) + (email IS NOT NULL) = 1)
 ) STRICT;
 
 CREATE INDEX sessions_by_user ON sessions (user_id);
+CREATE INDEX sessions_by_personal_account ON sessions (personal_account_id);
 
 -- When this session last passed MFA with a resource tenant (DESIGN §2).
 CREATE TABLE session_mfa (

@@ -56,3 +56,20 @@ CREATE TABLE api_tokens (
     last_used_at INTEGER,
     revoked_at   INTEGER
 ) STRICT;
+
+-- E-mailed codes: 8 digits, 30 minutes, 5 attempts (DESIGN §3.2). `signup`
+-- proves an address before a personal account is made for it; `otp` signs a
+-- guest in with the address alone. Only a digest of the code is stored.
+CREATE TABLE email_codes (
+    id          TEXT    PRIMARY KEY NOT NULL,
+    email       TEXT    NOT NULL,
+    purpose     TEXT    NOT NULL CHECK (purpose IN ('signup', 'otp')),
+    code_hash   TEXT    NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    consumed_at INTEGER
+) STRICT;
+
+-- One live code per address and purpose: a new request replaces the old.
+CREATE UNIQUE INDEX email_codes_live ON email_codes (email, purpose) WHERE consumed_at IS NULL;

@@ -35,6 +35,7 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
     let title = match &error {
         AppError::Forbidden => "Access denied",
         AppError::NotFound(_) => "Not found",
+        AppError::InvitationNotValid => "Invitation not valid",
         AppError::Unauthenticated => "Sign in required",
         _ => "Something went wrong",
     };

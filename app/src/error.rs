@@ -32,6 +32,13 @@ pub enum AppError {
     /// (e.g. `licenseCapacityExceeded`).
     #[error("{message}")]
     Refused { code: String, message: String },
+    /// Too many wrong attempts (codes, passwords); try again later.
+    #[error("Too many attempts. Ask for a new code or try again later.")]
+    TooManyAttempts,
+    /// The invitation link is unknown, expired, revoked or used. One answer
+    /// for all, so the link's state tells a guesser nothing.
+    #[error("This invitation link is not valid. It may have expired, been revoked or been used already; ask the person who invited you for a new one.")]
+    InvitationNotValid,
     /// A cross-site request to change state.
     #[error("This request came from another site and was refused.")]
     CrossOrigin,
@@ -77,6 +84,8 @@ impl AppError {
             Self::Conflict(_) => "conflict",
             Self::Refused { .. } => "refused",
             Self::CrossOrigin => "crossOrigin",
+            Self::TooManyAttempts => "tooManyAttempts",
+            Self::InvitationNotValid => "invitationNotValid",
             Self::Internal => "internal",
             Self::Transport(_) => "transport",
         }
@@ -87,7 +96,8 @@ impl AppError {
         match self {
             Self::Unauthenticated | Self::InvalidCredentials => 401,
             Self::Forbidden | Self::CrossOrigin => 403,
-            Self::NotFound(_) => 404,
+            Self::NotFound(_) | Self::InvitationNotValid => 404,
+            Self::TooManyAttempts => 429,
             Self::Invalid { .. } => 400,
             Self::Conflict(_) => 409,
             Self::Refused { .. } => 422,

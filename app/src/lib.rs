@@ -15,7 +15,9 @@ pub mod domain;
 pub mod error;
 pub mod home;
 pub mod invitations;
+pub mod mail;
 pub mod myapps;
+pub mod redemption;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod tenants;
@@ -29,12 +31,16 @@ use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
 use admin::layout::AdminLayout;
+use admin::licensing::LicensingPage;
 use admin::users::UsersPage;
 use auth::api::{current_user, SignOut};
 use auth::signin::SignInPage;
 use components::NotFoundPage;
 use home::HomePage;
+use invitations::page::{InvitationsPage, MemberInvitePage};
+use mail::page::DevMailPage;
 use myapps::MyAppsPage;
+use redemption::page::RedeemPage;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -76,8 +82,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SignInPage/>
                     <Route path=path!("/myapps") view=MyAppsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/redeem") view=RedeemPage ssr=SsrMode::Async/>
+                    <Route path=path!("/t/:slug/invite") view=MemberInvitePage/>
+                    <Route path=path!("/dev/mail") view=DevMailPage ssr=SsrMode::Async/>
                     <ParentRoute path=path!("/t/:slug/admin") view=AdminLayout ssr=SsrMode::Async>
                         <Route path=path!("users") view=UsersPage ssr=SsrMode::Async/>
+                        <Route path=path!("invitations") view=InvitationsPage ssr=SsrMode::Async/>
+                        <Route path=path!("licensing") view=LicensingPage ssr=SsrMode::Async/>
                     </ParentRoute>
                 </Routes>
             </main>
@@ -90,7 +101,10 @@ pub fn App() -> impl IntoView {
 fn Header() -> impl IntoView {
     let location = use_location();
     // Refetched on navigation, so signing in or out shows at once.
-    let me = Resource::new(move || location.pathname.get(), |_| current_user());
+    let me = Resource::new(
+        move || (location.pathname.get(), location.search.get()),
+        |_| current_user(),
+    );
     let sign_out = ServerAction::<SignOut>::new();
 
     view! {

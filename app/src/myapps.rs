@@ -29,21 +29,37 @@ pub async fn my_apps() -> Result<MyAppsOverview, AppError> {
     use crate::auth::ssr::require_principal;
     use crate::ssr::request::{fail, parts, respond, state};
     use crate::tenants::ssr::find_tenant_by_id;
+    use crate::users::ssr::find_guest_memberships;
 
     let state = state()?;
     let principal = respond(require_principal(&state, &parts()?.headers).await)?;
     let mut conn = respond(state.pool.acquire().await.map_err(Into::into))?;
-    let tenant = respond(find_tenant_by_id(&mut conn, &principal.user.tenant_id).await)?
-        .ok_or_else(|| fail(AppError::Internal))?;
-    Ok(MyAppsOverview {
-        display_name: principal.user.display_name,
-        upn: principal.user.upn,
-        memberships: vec![Membership {
+    let mut memberships = Vec::new();
+    if let Some(user) = principal.identity.member() {
+        let tenant = respond(find_tenant_by_id(&mut conn, &user.tenant_id).await)?
+            .ok_or_else(|| fail(AppError::Internal))?;
+        memberships.push(Membership {
             tenant_slug: tenant.slug,
             tenant_name: tenant.display_name,
-            user_type: principal.user.user_type,
-            is_admin: principal.user.is_admin,
-        }],
+            user_type: user.user_type,
+            is_admin: user.is_admin,
+        });
+    }
+    let (home_kind, home_ref, _) = principal.identity.home();
+    for (tenant_slug, tenant_name) in
+        respond(find_guest_memberships(&mut conn, home_kind, home_ref).await)?
+    {
+        memberships.push(Membership {
+            tenant_slug,
+            tenant_name,
+            user_type: crate::domain::UserType::Guest,
+            is_admin: false,
+        });
+    }
+    Ok(MyAppsOverview {
+        display_name: principal.identity.display_name().to_owned(),
+        upn: principal.identity.sign_in_name().to_owned(),
+        memberships,
     })
 }
 

@@ -47,3 +47,19 @@ export const test = base.extend<{ signInPage: SignInPage; usersPage: UsersPage }
 });
 
 export { expect };
+
+/** The text part of the newest mail to `to` whose subject contains `subject`, read at /dev/mail. */
+export async function readMail(page: Page, to: string, subject: string): Promise<string> {
+  await page.goto('/dev/mail');
+  const mail = page.locator(`article.mail[data-to="${to}"]`).filter({ hasText: subject }).first();
+  await expect(mail).toBeVisible();
+  return (await mail.locator('pre.mail-text').textContent()) ?? '';
+}
+
+/** The 8-digit code in the newest code mail to `to`. */
+export async function readCode(page: Page, to: string): Promise<string> {
+  const text = await readMail(page, to, 'verification code');
+  const match = text.match(/code is (\d{8})/);
+  expect(match, text).not.toBeNull();
+  return match![1];
+}

@@ -81,6 +81,22 @@ pub struct ServeArgs {
     /// SMTP relay for outgoing mail (unset: mail stays in the outbox).
     #[arg(long, env = "GATEHOUSE_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Seed the demo data and show the demo sign-ins on the landing page.
+    #[arg(long, env = "GATEHOUSE_DEMO")]
+    pub demo: bool,
+    /// Folder of the built site (cargo-leptos' `target/site`).
+    #[arg(long, env = "GATEHOUSE_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+    /// Log filter, in `tracing`'s EnvFilter syntax.
+    #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
+    pub log: String,
+}
+
+/// Where the key for secrets at rest comes from.
+#[derive(Debug, Clone, Args)]
+pub struct KeyArgs {
     /// Key for secrets at rest: 32 bytes in base64 (unset: the key file).
     #[arg(long, env = "GATEHOUSE_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
@@ -91,15 +107,6 @@ pub struct ServeArgs {
         default_value = "data/secret.key"
     )]
     pub secret_key_file: PathBuf,
-    /// Seed the demo data and show the demo sign-ins on the landing page.
-    #[arg(long, env = "GATEHOUSE_DEMO")]
-    pub demo: bool,
-    /// Folder of the built site (cargo-leptos' `target/site`).
-    #[arg(long, env = "GATEHOUSE_SITE_ROOT", default_value = "target/site")]
-    pub site_root: String,
-    /// Log filter, in `tracing`'s EnvFilter syntax.
-    #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
-    pub log: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,6 +207,9 @@ pub struct InviteArgs {
     /// Output: text, or json for machines.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// The key that seals the queued invitation mail.
+    #[command(flatten)]
+    key: KeyArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -374,7 +384,7 @@ async fn require_tenant(
 
 async fn invite(database_url: &str, args: InviteArgs, now: i64) -> Result<(), CliError> {
     use app::domain::{Email, InvitationMessage, RedirectUrl};
-    use app::invitations::ssr::{create_invitation, Inviter, NewInvitation};
+    use app::invitations::ssr::{create_invitation, Inviter, MailContext, NewInvitation};
     use secrecy::ExposeSecret;
 
     let slug = TenantSlug::parse(&args.tenant)?;
@@ -398,7 +408,16 @@ async fn invite(database_url: &str, args: InviteArgs, now: i64) -> Result<(), Cl
     };
     let pool = db::open(database_url).await?;
     let tenant = require_tenant(&pool, &slug).await?;
-    let issued = create_invitation(&pool, &public_url, &tenant, &new, &Inviter::Cli, now).await?;
+    let key = crate::secret_key::load_or_create(
+        args.key.secret_key.as_deref(),
+        &args.key.secret_key_file,
+    )
+    .map_err(StartupError::from)?;
+    let mail = MailContext {
+        public_url: &public_url,
+        key: &key,
+    };
+    let issued = create_invitation(&pool, mail, &tenant, &new, &Inviter::Cli, now).await?;
     let invitation = &issued.invitation;
     match args.format {
         Format::Text => {
@@ -455,17 +474,18 @@ async fn serve(
         database_url,
         public_url,
         smtp_url: args.smtp_url.map(SecretString::from),
-        secret_key: args.secret_key.map(SecretString::from),
-        secret_key_file: args.secret_key_file,
+        secret_key: args.key.secret_key.map(SecretString::from),
+        secret_key_file: args.key.secret_key_file,
         demo: args.demo,
         site_root: args.site_root,
     };
     let addr = args.addr;
     let state = startup::build_state(&settings, addr, clock).await?;
     let listener = startup::bind(addr).await?;
+    let shutdown = startup::shutdown_signal();
     let addr = listener.local_addr().unwrap_or(addr);
     tracing::info!(%addr, public_url = settings.public_url.origin(), demo = settings.demo, "Gatehouse is listening");
-    startup::serve(listener, state, startup::shutdown_signal()).await?;
+    startup::serve(listener, state, shutdown).await?;
     Ok(())
 }
 

@@ -1,16 +1,19 @@
 //! Turning settings into a running server: database, key, state, listener,
-//! and a graceful stop on SIGTERM or Ctrl-C.
+//! the mail delivery worker when an SMTP relay is configured, and a graceful
+//! stop on SIGTERM or Ctrl-C.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use leptos::config::LeptosOptions;
 use secrecy::SecretString;
 use tokio::net::TcpListener;
 
 use app::auth::ssr::password::Passwords;
+use app::mail::ssr::{run_delivery, Mailer, MailerError};
 use app::ssr::clock::Clock;
 use app::ssr::config::{Config, PublicUrl};
 use app::ssr::db::{self, DbError};
@@ -43,6 +46,8 @@ pub enum StartupError {
     },
     #[error("{0}")]
     Service(#[from] app::ssr::Error),
+    #[error(transparent)]
+    Mail(#[from] MailerError),
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
 }
@@ -95,47 +100,83 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
         .map_err(|source| StartupError::Bind { addr, source })
 }
 
+/// How long a stopping server waits for the mail worker to finish the
+/// batch it is sending.
+const MAIL_STOP_GRACE: Duration = Duration::from_secs(10);
+
 /// Serves until `shutdown` completes, then finishes the requests in flight.
+/// With an SMTP relay configured, the mail delivery worker runs alongside and
+/// stops with the server.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
     let pool = state.pool.clone();
+    let delivery = match &state.config.smtp_url {
+        Some(smtp_url) => {
+            let mailer = Mailer::from_url(smtp_url, &state.config.public_url)?;
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let worker = tokio::spawn(run_delivery(
+                state.pool.clone(),
+                state.secret_key.clone(),
+                mailer,
+                state.clock.clone(),
+                async {
+                    let _ = stopped.await;
+                },
+            ));
+            Some((stop, worker))
+        }
+        None => {
+            tracing::info!("no SMTP relay configured: mail stays in the outbox");
+            None
+        }
+    };
     let app = crate::router::router(state);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
-    .map_err(StartupError::Serve)?;
+    .map_err(StartupError::Serve);
+    if let Some((stop, mut worker)) = delivery {
+        let _ = stop.send(());
+        if tokio::time::timeout(MAIL_STOP_GRACE, &mut worker)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "mail delivery did not stop in time; a mail in flight may be sent again"
+            );
+            worker.abort();
+        }
+    }
     pool.close().await;
-    Ok(())
+    served
 }
 
-/// Completes on SIGTERM or Ctrl-C.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+/// Completes on SIGTERM or Ctrl-C (SIGINT). The handlers are installed
+/// when this is called, not when the future is first polled, so a signal
+/// that arrives once the server says it is listening is never missed.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{signal, SignalKind};
+    let terminate = signal(SignalKind::terminate());
+    let interrupt = signal(SignalKind::interrupt());
+    async move {
+        match (terminate, interrupt) {
+            (Ok(mut terminate), Ok(mut interrupt)) => {
+                tokio::select! {
+                    _ = terminate.recv() => {},
+                    _ = interrupt.recv() => {},
+                }
             }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::error!(%error, "cannot listen for SIGTERM/SIGINT; stop the server with SIGKILL");
                 std::future::pending::<()>().await;
             }
         }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }

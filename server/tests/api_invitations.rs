@@ -452,9 +452,13 @@ async fn reset_redemption_keeps_the_object_id_and_issues_a_new_invitation() {
     .unwrap();
     drop(conn);
     let redirect = app::domain::RedirectUrl::parse("https://foo.woodgrove.test/").unwrap();
+    let mail = app::invitations::ssr::MailContext {
+        public_url: &app.state.config.public_url,
+        key: &app.state.secret_key,
+    };
     let issued = app::invitations::ssr::reset_redemption(
         &app.state.pool,
-        &app.state.config.public_url,
+        mail,
         &tenant,
         &guest_id,
         &redirect,

@@ -31,7 +31,7 @@ async fn a_member_signs_in_with_a_fresh_http_only_lax_session_cookie() {
         app.current_upn(&value).await.as_deref(),
         Some("megan@woodgrove.test")
     );
-    assert_eq!(app.audit_count("signin.password", "success").await, 1);
+    assert_eq!(app.audit_count("signin", "success").await, 1);
 }
 
 #[tokio::test]
@@ -94,7 +94,7 @@ async fn unknown_user_and_wrong_password_get_the_same_answer() {
     let unknown: serde_json::Value = unknown.json().await.unwrap();
     assert_eq!(wrong, unknown);
     assert_eq!(wrong, serde_json::json!("InvalidCredentials"));
-    assert_eq!(app.audit_count("signin.password", "failure").await, 2);
+    assert_eq!(app.audit_count("signin", "failure").await, 2);
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ fn gatehouse(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .args(args)
         .env("GATEHOUSE_DATABASE_URL", format!("sqlite:{}", db.display()))
+        .env("GATEHOUSE_SECRET_KEY_FILE", db.with_file_name("secret.key"))
         .env_remove("RUST_LOG")
         .env_remove("GATEHOUSE_DEMO")
         .stdin(Stdio::null())

@@ -18,7 +18,7 @@ pub async fn admin_context(slug: String) -> Result<AdminFrame, AppError> {
     Ok(AdminFrame {
         tenant_slug: tenant.slug,
         tenant_name: tenant.display_name,
-        admin_upn: principal.user.upn,
+        admin_upn: principal.identity.sign_in_name().to_owned(),
     })
 }
 

@@ -10,7 +10,11 @@ use crate::components::{encode_query_value, ErrorPage};
 use crate::error::AppError;
 
 /// The portal's sections, in navigation order. A new section adds its line.
-pub const SECTIONS: &[(&str, &str)] = &[("users", "Users")];
+pub const SECTIONS: &[(&str, &str)] = &[
+    ("users", "Users"),
+    ("invitations", "Invitations"),
+    ("licensing", "Licensing"),
+];
 
 #[component]
 pub fn AdminLayout() -> impl IntoView {

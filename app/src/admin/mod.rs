@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod layout;
+pub mod licensing;
 pub mod users;
 
 use serde::{Deserialize, Serialize};

@@ -12,8 +12,7 @@ use crate::error::AppError;
 pub async fn sign_in(upn: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::auth::ssr::session::{id_hash_from_headers, set_cookie};
     use crate::domain::is_local_path;
-    use crate::ssr::request::{client_ip, fail, parts, respond, state};
-    use http::header::SET_COOKIE;
+    use crate::ssr::request::{client_ip, parts, respond, state};
 
     let state = state()?;
     let parts = parts()?;
@@ -29,15 +28,10 @@ pub async fn sign_in(upn: String, password: String, next: Option<String>) -> Res
         )
         .await,
     )?;
-    let response =
-        use_context::<leptos_axum::ResponseOptions>().ok_or_else(|| fail(AppError::Internal))?;
-    response.append_header(
-        SET_COOKIE,
-        set_cookie(&state.config.public_url, &signed_in.token),
-    );
+    crate::ssr::request::set_cookie(set_cookie(&state.config.public_url, &signed_in.token))?;
     let target = match next.filter(|next| is_local_path(next)) {
         Some(next) => next,
-        None => start_page(&signed_in.user, &state).await,
+        None => start_page(&signed_in.identity, &state).await,
     };
     leptos_axum::redirect(&target);
     Ok(())
@@ -46,10 +40,10 @@ pub async fn sign_in(upn: String, password: String, next: Option<String>) -> Res
 /// Where a person lands after signing in: an admin on their tenant's portal,
 /// everyone else on My Apps.
 #[cfg(feature = "ssr")]
-async fn start_page(user: &crate::users::ssr::User, state: &crate::ssr::AppState) -> String {
-    if !user.is_admin {
+async fn start_page(identity: &super::ssr::Identity, state: &crate::ssr::AppState) -> String {
+    let Some(user) = identity.member().filter(|user| user.is_admin) else {
         return "/myapps".to_owned();
-    }
+    };
     let tenant = match state.pool.acquire().await {
         Ok(mut conn) => crate::tenants::ssr::find_tenant_by_id(&mut conn, &user.tenant_id)
             .await
@@ -63,20 +57,19 @@ async fn start_page(user: &crate::users::ssr::User, state: &crate::ssr::AppState
     )
 }
 
-/// Ends the caller's session server-side and clears the cookie.
+/// Ends the caller's session server-side, clears the cookie, and goes to
+/// `next` (a local path) or the start page.
 #[server(endpoint = "sign_out")]
-pub async fn sign_out() -> Result<(), AppError> {
+pub async fn sign_out(next: Option<String>) -> Result<(), AppError> {
     use crate::auth::ssr::session::clear_cookie;
-    use crate::ssr::request::{client_ip, fail, parts, respond, state};
-    use http::header::SET_COOKIE;
+    use crate::ssr::request::{client_ip, parts, respond, state};
 
     let state = state()?;
     let parts = parts()?;
     respond(super::ssr::sign_out(&state, &parts.headers, client_ip(&parts).as_deref()).await)?;
-    let response =
-        use_context::<leptos_axum::ResponseOptions>().ok_or_else(|| fail(AppError::Internal))?;
-    response.append_header(SET_COOKIE, clear_cookie(&state.config.public_url));
-    leptos_axum::redirect("/");
+    crate::ssr::request::set_cookie(clear_cookie(&state.config.public_url))?;
+    let next = next.filter(|next| crate::domain::is_local_path(next));
+    leptos_axum::redirect(next.as_deref().unwrap_or("/"));
     Ok(())
 }
 
@@ -86,20 +79,9 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
     use crate::ssr::request::{parts, respond, state};
 
     let state = state()?;
-    let parts = parts()?;
-    let Some(principal) = respond(super::ssr::find_principal(&state, &parts.headers).await)? else {
-        return Ok(None);
-    };
-    let mut conn = respond(state.pool.acquire().await.map_err(Into::into))?;
-    let tenant = respond(
-        crate::tenants::ssr::find_tenant_by_id(&mut conn, &principal.user.tenant_id).await,
-    )?
-    .ok_or_else(|| crate::ssr::request::fail(AppError::Internal))?;
-    Ok(Some(Me {
-        display_name: principal.user.display_name,
-        upn: principal.user.upn,
-        tenant_slug: tenant.slug,
-        tenant_name: tenant.display_name,
-        is_admin: principal.user.is_admin,
+    let principal = respond(super::ssr::find_principal(&state, &parts()?.headers).await)?;
+    Ok(principal.map(|principal| Me {
+        display_name: principal.identity.display_name().to_owned(),
+        upn: principal.identity.sign_in_name().to_owned(),
     }))
 }

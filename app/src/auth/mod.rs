@@ -11,8 +11,6 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {
     pub display_name: String,
+    /// The name they signed in with: a UPN or an e-mail address.
     pub upn: String,
-    pub tenant_slug: String,
-    pub tenant_name: String,
-    pub is_admin: bool,
 }

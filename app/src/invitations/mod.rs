@@ -2,6 +2,8 @@
 //! the REST API or the CLI invites someone from another organisation; the
 //! guest user object exists from that moment (DESIGN §2, §3.1).
 
+pub mod api;
+pub mod page;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

@@ -10,11 +10,13 @@ use crate::domain::{
     DisplayName, Email, InvitationMessage, RedirectUrl, Upn, UserType, GUESTS_PER_SEAT,
 };
 use crate::error::AppError;
+use crate::mail::ssr::{enqueue, invitation_mail, InvitationMail};
 use crate::ssr::audit::{self, Event, Outcome};
 use crate::ssr::clock::UnixTime;
 use crate::ssr::config::PublicUrl;
 use crate::ssr::crypto::{random_token, token_hash};
 use crate::ssr::db::begin_write;
+use crate::ssr::state::SecretKey;
 use crate::ssr::Result;
 use crate::tenants::ssr::{count_guests, Tenant};
 
@@ -24,7 +26,11 @@ const DAY_SECS: i64 = 24 * 60 * 60;
 #[derive(Debug, Clone)]
 pub enum Inviter {
     /// A signed-in user of the tenant (an admin, or a member when allowed).
-    User { id: String, upn: String },
+    User {
+        id: String,
+        upn: String,
+        display_name: String,
+    },
     /// A REST API bearer token.
     ApiToken { id: String, name: String },
     /// The operator's command line.
@@ -46,6 +52,54 @@ impl Inviter {
             _ => None,
         }
     }
+}
+
+impl Inviter {
+    /// How the invitation mail names the inviter: a person by name, anything
+    /// else as the tenant itself.
+    fn mail_name<'a>(&'a self, tenant: &'a Tenant) -> (&'a str, Option<&'a str>) {
+        match self {
+            Self::User {
+                display_name, upn, ..
+            } => (display_name, Some(upn)),
+            _ => (&tenant.display_name, None),
+        }
+    }
+}
+
+/// What every invitation change needs besides the database: where links
+/// point, and the key that seals the outgoing mail.
+#[derive(Clone, Copy)]
+pub struct MailContext<'a> {
+    pub public_url: &'a PublicUrl,
+    pub key: &'a SecretKey,
+}
+
+/// Queues the invitation mail for `invitation` with its fresh link.
+async fn queue_invitation_mail(
+    conn: &mut SqliteConnection,
+    mail: MailContext<'_>,
+    tenant: &Tenant,
+    invitation: &Invitation,
+    inviter: &Inviter,
+    redeem_url: &SecretString,
+    now: UnixTime,
+) -> Result<()> {
+    let to = Email::parse(&invitation.invited_email).map_err(|e| crate::ssr::Error::Other(e.0))?;
+    let (inviter_name, inviter_email) = inviter.mail_name(tenant);
+    let outgoing = invitation_mail(&InvitationMail {
+        tenant_id: &tenant.id,
+        tenant_name: &tenant.display_name,
+        inviter_name,
+        inviter_email,
+        to: &to,
+        message: invitation.message.as_deref(),
+        redeem_url,
+        redirect_url: &invitation.redirect_url,
+        public_url: mail.public_url,
+    });
+    enqueue(conn, mail.key, &outgoing, now).await?;
+    Ok(())
 }
 
 /// What it takes to invite someone, already parsed.
@@ -118,7 +172,7 @@ fn status_at(stored: &str, expires_at: UnixTime, now: UnixTime) -> InvitationSta
 /// or was revoked gets a new one on the same object.
 pub async fn create_invitation(
     pool: &SqlitePool,
-    public_url: &PublicUrl,
+    mail: MailContext<'_>,
     tenant: &Tenant,
     new: &NewInvitation,
     inviter: &Inviter,
@@ -287,9 +341,22 @@ pub async fn create_invitation(
         },
     )
     .await?;
+    let redeem_url = redeem_url(mail.public_url, &token);
+    if new.send_email {
+        queue_invitation_mail(
+            &mut tx,
+            mail,
+            tenant,
+            &invitation,
+            inviter,
+            &redeem_url,
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(IssuedInvitation {
-        redeem_url: redeem_url(public_url, &token),
+        redeem_url,
         invitation,
     })
 }
@@ -334,12 +401,14 @@ pub async fn find_invitation(
 /// new expiry; the old link stops working at once.
 pub async fn resend_invitation(
     pool: &SqlitePool,
-    public_url: &PublicUrl,
+    mail: MailContext<'_>,
     tenant: &Tenant,
     id: &str,
-    actor: &str,
+    inviter: &Inviter,
     now: UnixTime,
 ) -> Result<IssuedInvitation> {
+    let actor = inviter.actor();
+    let actor = actor.as_str();
     let mut tx = begin_write(pool).await?;
     let mut invitation = find_invitation(&mut tx, tenant, id, now).await?;
     match invitation.status {
@@ -380,9 +449,20 @@ pub async fn resend_invitation(
         },
     )
     .await?;
+    let redeem_url = redeem_url(mail.public_url, &token);
+    queue_invitation_mail(
+        &mut tx,
+        mail,
+        tenant,
+        &invitation,
+        inviter,
+        &redeem_url,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(IssuedInvitation {
-        redeem_url: redeem_url(public_url, &token),
+        redeem_url,
         invitation,
     })
 }
@@ -511,7 +591,7 @@ pub async fn list_invitations(
 /// The object id, UPN and assignments are kept.
 pub async fn reset_redemption(
     pool: &SqlitePool,
-    public_url: &PublicUrl,
+    mail: MailContext<'_>,
     tenant: &Tenant,
     guest_user_id: &str,
     redirect_url: &RedirectUrl,
@@ -528,7 +608,7 @@ pub async fn reset_redemption(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| AppError::NotFound("The guest".into()))?;
-    let mail = guest
+    let address = guest
         .mail
         .ok_or_else(|| crate::ssr::Error::Other(format!("guest {guest_user_id} has no mail")))?;
     sqlx::query!(
@@ -562,12 +642,12 @@ pub async fn reset_redemption(
     .await?;
     tx.commit().await?;
     let new = NewInvitation {
-        email: Email::parse(&mail).map_err(|e| crate::ssr::Error::Other(e.0))?,
+        email: Email::parse(&address).map_err(|e| crate::ssr::Error::Other(e.0))?,
         display_name: DisplayName::parse(&guest.display_name).ok(),
         redirect_url: redirect_url.clone(),
         message: None,
         send_email: true,
         allow_any_identity: false,
     };
-    create_invitation(pool, public_url, tenant, &new, inviter, now).await
+    create_invitation(pool, mail, tenant, &new, inviter, now).await
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod request;
+pub mod seal;
 pub mod state;
 
 pub use state::AppState;

@@ -48,3 +48,11 @@ pub fn fail(error: impl Into<AppError>) -> AppError {
 pub fn respond<T>(result: super::Result<T>) -> Result<T, AppError> {
     result.map_err(fail)
 }
+
+/// Adds a `Set-Cookie` header to the server function's response.
+pub fn set_cookie(value: http::HeaderValue) -> Result<(), AppError> {
+    let response =
+        use_context::<leptos_axum::ResponseOptions>().ok_or_else(|| fail(AppError::Internal))?;
+    response.append_header(http::header::SET_COOKIE, value);
+    Ok(())
+}

@@ -19,6 +19,7 @@ pub struct Tenant {
     pub plan: Plan,
     pub premium_seats: i64,
     pub members_can_invite: bool,
+    pub email_otp_enabled: bool,
     pub invitation_ttl_days: i64,
 }
 
@@ -55,7 +56,8 @@ pub async fn find_tenant_by_slug(
     let slug = slug.as_str();
     let row = sqlx::query!(
         r#"SELECT id, slug, display_name, domain, plan, premium_seats,
-                  members_can_invite AS "members_can_invite: bool", invitation_ttl_days
+                  members_can_invite AS "members_can_invite: bool",
+                  email_otp_enabled AS "email_otp_enabled: bool", invitation_ttl_days
            FROM tenants WHERE slug = ?"#,
         slug
     )
@@ -69,6 +71,7 @@ pub async fn find_tenant_by_slug(
         plan: plan_from_db(&row.plan),
         premium_seats: row.premium_seats,
         members_can_invite: row.members_can_invite,
+        email_otp_enabled: row.email_otp_enabled,
         invitation_ttl_days: row.invitation_ttl_days,
     }))
 }
@@ -76,7 +79,8 @@ pub async fn find_tenant_by_slug(
 pub async fn find_tenant_by_id(conn: &mut SqliteConnection, id: &str) -> Result<Option<Tenant>> {
     let row = sqlx::query!(
         r#"SELECT id, slug, display_name, domain, plan, premium_seats,
-                  members_can_invite AS "members_can_invite: bool", invitation_ttl_days
+                  members_can_invite AS "members_can_invite: bool",
+                  email_otp_enabled AS "email_otp_enabled: bool", invitation_ttl_days
            FROM tenants WHERE id = ?"#,
         id
     )
@@ -90,6 +94,7 @@ pub async fn find_tenant_by_id(conn: &mut SqliteConnection, id: &str) -> Result<
         plan: plan_from_db(&row.plan),
         premium_seats: row.premium_seats,
         members_can_invite: row.members_can_invite,
+        email_otp_enabled: row.email_otp_enabled,
         invitation_ttl_days: row.invitation_ttl_days,
     }))
 }
@@ -134,6 +139,7 @@ pub async fn create_tenant(
         plan: new.licence.plan(),
         premium_seats: new.licence.seats(),
         members_can_invite: true,
+        email_otp_enabled: true,
         invitation_ttl_days: 30,
     };
     let plan = tenant.plan.as_str();
@@ -238,4 +244,18 @@ pub async fn set_plan(
         premium_seats: seats,
         ..tenant
     })
+}
+
+/// The tenant whose domain is `domain`, if any (home-realm discovery).
+pub async fn find_tenant_by_domain(
+    conn: &mut SqliteConnection,
+    domain: &str,
+) -> Result<Option<Tenant>> {
+    let id = sqlx::query_scalar!("SELECT id FROM tenants WHERE domain = ?", domain)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match id {
+        Some(id) => find_tenant_by_id(conn, &id).await,
+        None => Ok(None),
+    }
 }

@@ -207,3 +207,26 @@ pub async fn list_users_page(
         })
         .collect())
 }
+
+/// The tenants where this home identity is an accepted guest, as
+/// `(slug, display name)`, by name.
+pub async fn find_guest_memberships(
+    conn: &mut SqliteConnection,
+    home_kind: &str,
+    home_ref: &str,
+) -> Result<Vec<(String, String)>> {
+    let rows = sqlx::query!(
+        "SELECT t.slug, t.display_name FROM users u JOIN tenants t ON t.id = u.tenant_id
+         WHERE u.home_kind = ? AND u.home_ref = ? AND u.user_type = 'Guest'
+           AND u.external_user_state = 'Accepted' AND u.account_enabled = 1
+         ORDER BY t.display_name",
+        home_kind,
+        home_ref
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.slug, row.display_name))
+        .collect())
+}

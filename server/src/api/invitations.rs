@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use app::domain::{DisplayName, Email, InvitationMessage, RedirectUrl};
 use app::error::AppError;
 use app::invitations::ssr::{
-    self as service, Invitation, Inviter, IssuedInvitation, NewInvitation,
+    self as service, Invitation, Inviter, IssuedInvitation, MailContext, NewInvitation,
 };
 use app::invitations::InvitationStatus;
 use app::ssr::AppState;
@@ -79,6 +79,13 @@ impl CreateInvitation {
     }
 }
 
+fn mail_context(state: &AppState) -> MailContext<'_> {
+    MailContext {
+        public_url: &state.config.public_url,
+        key: &state.secret_key,
+    }
+}
+
 fn inviter(caller: &Caller) -> Inviter {
     Inviter::ApiToken {
         id: caller.0.token_id.clone(),
@@ -115,7 +122,7 @@ pub async fn create(
     let new = body.parse()?;
     let issued = service::create_invitation(
         &state.pool,
-        &state.config.public_url,
+        mail_context(&state),
         &caller.0.tenant,
         &new,
         &inviter(&caller),
@@ -184,13 +191,12 @@ pub async fn resend(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let actor = format!("api-token:{}", caller.0.token_id);
     let issued = service::resend_invitation(
         &state.pool,
-        &state.config.public_url,
+        mail_context(&state),
         &caller.0.tenant,
         &id,
-        &actor,
+        &inviter(&caller),
         state.now(),
     )
     .await?;

@@ -214,3 +214,19 @@ impl TestApp {
 }
 
 use app::ssr::clock::Clock as _;
+
+impl TestApp {
+    /// The newest 8-digit code e-mailed to `email`, read from the outbox.
+    pub async fn latest_code(&self, email: &str) -> String {
+        let mails = app::mail::ssr::list_outbox(&self.state.pool, &self.state.secret_key, 50)
+            .await
+            .unwrap();
+        let mail = mails
+            .iter()
+            .find(|mail| mail.to == email)
+            .expect("a mail to that address");
+        let text = &mail.body.as_ref().expect("a readable body").text;
+        let at = text.find("code is ").expect("a code in the mail") + "code is ".len();
+        text[at..at + 8].to_owned()
+    }
+}

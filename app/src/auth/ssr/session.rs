@@ -76,21 +76,32 @@ pub fn id_hash_from_headers(public_url: &PublicUrl, headers: &HeaderMap) -> Opti
         .map(|(_, value)| token_hash(value))
 }
 
+/// Who a session belongs to: the identity that signed in at home.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A work account: a member user of a tenant here.
+    User(String),
+    /// A personal account (the personal directory).
+    PersonalAccount(String),
+    /// An e-mail address proven with a one-time passcode.
+    Email(String),
+}
+
 /// A live session row.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub id_hash: String,
-    pub user_id: String,
+    pub subject: Subject,
     pub authenticated_at: UnixTime,
     /// Authentication method references (RFC 8176), e.g. `["pwd"]`.
     pub amr: Vec<String>,
     pub expires_at: UnixTime,
 }
 
-/// Starts a session for `user_id`, authenticated now by `amr`.
+/// Starts a session for `subject`, authenticated now by `amr`.
 pub async fn create_session(
     conn: &mut SqliteConnection,
-    user_id: &str,
+    subject: &Subject,
     amr: &[&str],
     now: UnixTime,
 ) -> Result<SessionToken, sqlx::Error> {
@@ -98,11 +109,19 @@ pub async fn create_session(
     let id_hash = token.id_hash();
     let amr = serde_json::to_string(amr).unwrap_or_else(|_| "[]".to_owned());
     let expires_at = now + SESSION_LIFETIME_SECS;
+    let (user_id, personal_account_id, email) = match subject {
+        Subject::User(id) => (Some(id.as_str()), None, None),
+        Subject::PersonalAccount(id) => (None, Some(id.as_str()), None),
+        Subject::Email(email) => (None, None, Some(email.as_str())),
+    };
     sqlx::query!(
-        "INSERT INTO sessions (id_hash, user_id, authenticated_at, amr, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sessions (id_hash, user_id, personal_account_id, email, authenticated_at, amr,
+                               created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         id_hash,
         user_id,
+        personal_account_id,
+        email,
         now,
         amr,
         now,
@@ -113,29 +132,39 @@ pub async fn create_session(
     Ok(token)
 }
 
-/// The session with this id hash, unless it is revoked, expired or its user
-/// is disabled.
+/// The session with this id hash, unless it is revoked, expired or its work
+/// account is disabled.
 pub async fn find_active_session(
     conn: &mut SqliteConnection,
     id_hash: &str,
     now: UnixTime,
 ) -> Result<Option<Session>, sqlx::Error> {
     let row = sqlx::query!(
-        "SELECT s.id_hash, s.user_id, s.authenticated_at, s.amr, s.expires_at
-         FROM sessions s JOIN users u ON u.id = s.user_id
+        "SELECT s.id_hash, s.user_id, s.personal_account_id, s.email, s.authenticated_at, s.amr,
+                s.expires_at
+         FROM sessions s LEFT JOIN users u ON u.id = s.user_id
          WHERE s.id_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?
-           AND u.account_enabled = 1",
+           AND (s.user_id IS NULL OR u.account_enabled = 1)",
         id_hash,
         now,
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|row| Session {
-        id_hash: row.id_hash,
-        user_id: row.user_id,
-        authenticated_at: row.authenticated_at,
-        amr: serde_json::from_str(&row.amr).unwrap_or_default(),
-        expires_at: row.expires_at,
+    Ok(row.and_then(|row| {
+        let subject = match (row.user_id, row.personal_account_id, row.email) {
+            (Some(id), _, _) => Subject::User(id),
+            (_, Some(id), _) => Subject::PersonalAccount(id),
+            (_, _, Some(email)) => Subject::Email(email),
+            // The table's CHECK makes this impossible; treat it as no session.
+            (None, None, None) => return None,
+        };
+        Some(Session {
+            id_hash: row.id_hash,
+            subject,
+            authenticated_at: row.authenticated_at,
+            amr: serde_json::from_str(&row.amr).unwrap_or_default(),
+            expires_at: row.expires_at,
+        })
     }))
 }
 

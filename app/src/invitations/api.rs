@@ -1,0 +1,220 @@
+//! Server functions behind the Invitations pages. Each authorises on its
+//! own: listing, re-sending and revoking need an admin of the tenant;
+//! inviting needs an admin, or a member when the tenant lets members invite.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::InvitationStatus;
+use crate::error::AppError;
+
+/// One row of the Invitations table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationRow {
+    pub id: String,
+    pub email: String,
+    pub guest_upn: String,
+    pub status: InvitationStatus,
+    pub created: String,
+    pub expires: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationList {
+    pub rows: Vec<InvitationRow>,
+    /// The id to continue after, when there are more.
+    pub next: Option<String>,
+}
+
+/// The outcome of inviting: the guest's UPN and — only when no e-mail was
+/// sent — the redeem link to hand over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invited {
+    pub email: String,
+    pub guest_upn: String,
+    pub redeem_url: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+mod checks {
+    use crate::auth::ssr::{require_principal, Principal};
+    use crate::domain::TenantSlug;
+    use crate::error::AppError;
+    use crate::invitations::ssr::Inviter;
+    use crate::ssr::{AppState, Result};
+    use crate::tenants::ssr::{require_tenant, Tenant};
+
+    /// The tenant and the caller, if the caller may invite into it.
+    pub async fn require_inviter(
+        state: &AppState,
+        headers: &http::HeaderMap,
+        slug: &str,
+    ) -> Result<(Principal, Tenant, Inviter)> {
+        let slug = TenantSlug::parse(slug)
+            .map_err(|_| AppError::NotFound(format!("The tenant '{slug}'")))?;
+        let tenant = require_tenant(&mut *state.pool.acquire().await?, &slug).await?;
+        let principal = require_principal(state, headers).await?;
+        let Some(user) = principal
+            .identity
+            .member()
+            .filter(|user| user.tenant_id == tenant.id)
+        else {
+            return Err(AppError::Forbidden.into());
+        };
+        if !user.is_admin && !tenant.members_can_invite {
+            return Err(AppError::Forbidden.into());
+        }
+        let inviter = Inviter::User {
+            id: user.id.clone(),
+            upn: user.upn.clone(),
+            display_name: user.display_name.clone(),
+        };
+        Ok((principal, tenant, inviter))
+    }
+
+    /// `YYYY-MM-DD` (UTC) for tables.
+    pub fn date(unix: i64) -> String {
+        time::OffsetDateTime::from_unix_timestamp(unix)
+            .map(|at| format!("{}-{:02}-{:02}", at.year(), u8::from(at.month()), at.day()))
+            .unwrap_or_default()
+    }
+}
+
+/// The tenant's invitations, newest first, 50 a page, optionally of one status.
+#[server(endpoint = "list_invitations")]
+pub async fn list_invitations(
+    slug: String,
+    status: Option<String>,
+    after: Option<String>,
+) -> Result<InvitationList, AppError> {
+    use crate::admin::PAGE_SIZE;
+    use crate::auth::ssr::require_tenant_admin;
+    use crate::ssr::request::{fail, parts, respond, state};
+
+    let state = state()?;
+    let (_, tenant) = respond(require_tenant_admin(&state, &parts()?.headers, &slug).await)?;
+    let status = match status.as_deref().filter(|status| !status.is_empty()) {
+        Some(status) => Some(
+            InvitationStatus::parse(status).map_err(|e| fail(AppError::invalid("status", e)))?,
+        ),
+        None => None,
+    };
+    let after = after.filter(|after| !after.is_empty());
+    let mut conn = respond(state.pool.acquire().await.map_err(Into::into))?;
+    let mut rows = respond(
+        super::ssr::list_invitations(
+            &mut conn,
+            &tenant,
+            status,
+            after.as_deref(),
+            PAGE_SIZE + 1,
+            state.now(),
+        )
+        .await,
+    )?;
+    let more = rows.len() > PAGE_SIZE as usize;
+    rows.truncate(PAGE_SIZE as usize);
+    let next = if more {
+        rows.last().map(|row| row.id.clone())
+    } else {
+        None
+    };
+    Ok(InvitationList {
+        rows: rows
+            .into_iter()
+            .map(|invitation| InvitationRow {
+                created: checks::date(invitation.created_at),
+                expires: checks::date(invitation.expires_at),
+                id: invitation.id,
+                email: invitation.invited_email,
+                guest_upn: invitation.guest_upn,
+                status: invitation.status,
+            })
+            .collect(),
+        next,
+    })
+}
+
+/// Invites a guest into `slug` (DESIGN §3.1). Without `send_email` the redeem
+/// link comes back to hand over; with it, the link goes only by e-mail.
+#[server(endpoint = "invite_guest")]
+pub async fn invite_guest(
+    slug: String,
+    email: String,
+    display_name: Option<String>,
+    redirect_url: Option<String>,
+    message: Option<String>,
+    send_email: Option<String>,
+) -> Result<Invited, AppError> {
+    use super::ssr::{create_invitation, MailContext, NewInvitation};
+    use crate::domain::{DisplayName, Email, InvitationMessage, RedirectUrl};
+    use crate::ssr::request::{fail, parts, respond, state};
+    use secrecy::ExposeSecret;
+
+    let state = state()?;
+    let (_, tenant, inviter) =
+        respond(checks::require_inviter(&state, &parts()?.headers, &slug).await)?;
+    let invalid = |field: &'static str| move |e| fail(AppError::invalid(field, e));
+    let redirect = redirect_url
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| format!("{}/myapps", state.config.public_url.origin()));
+    let new = NewInvitation {
+        email: Email::parse(&email).map_err(invalid("email"))?,
+        display_name: display_name
+            .filter(|name| !name.trim().is_empty())
+            .map(|name| DisplayName::parse(&name))
+            .transpose()
+            .map_err(invalid("display_name"))?,
+        redirect_url: RedirectUrl::parse(&redirect).map_err(invalid("redirect_url"))?,
+        message: InvitationMessage::parse(message.as_deref().unwrap_or(""))
+            .map_err(invalid("message"))?,
+        send_email: send_email.is_some(),
+        allow_any_identity: false,
+    };
+    let mail = MailContext {
+        public_url: &state.config.public_url,
+        key: &state.secret_key,
+    };
+    let issued =
+        respond(create_invitation(&state.pool, mail, &tenant, &new, &inviter, state.now()).await)?;
+    Ok(Invited {
+        email: issued.invitation.invited_email,
+        guest_upn: issued.invitation.guest_upn,
+        redeem_url: (!new.send_email).then(|| issued.redeem_url.expose_secret().to_owned()),
+    })
+}
+
+/// Sends a pending (or expired) invitation again with a new link.
+#[server(endpoint = "resend_invitation")]
+pub async fn resend_invitation(slug: String, id: String) -> Result<(), AppError> {
+    use super::ssr::MailContext;
+    use crate::auth::ssr::require_tenant_admin;
+    use crate::ssr::request::{parts, respond, state};
+
+    let state = state()?;
+    let headers = parts()?.headers;
+    respond(require_tenant_admin(&state, &headers, &slug).await)?;
+    let (_, tenant, inviter) = respond(checks::require_inviter(&state, &headers, &slug).await)?;
+    let mail = MailContext {
+        public_url: &state.config.public_url,
+        key: &state.secret_key,
+    };
+    respond(
+        super::ssr::resend_invitation(&state.pool, mail, &tenant, &id, &inviter, state.now()).await,
+    )?;
+    Ok(())
+}
+
+/// Revokes a pending invitation; its link stops working.
+#[server(endpoint = "revoke_invitation")]
+pub async fn revoke_invitation(slug: String, id: String) -> Result<(), AppError> {
+    use crate::auth::ssr::require_tenant_admin;
+    use crate::ssr::request::{parts, respond, state};
+
+    let state = state()?;
+    let (principal, tenant) =
+        respond(require_tenant_admin(&state, &parts()?.headers, &slug).await)?;
+    let actor = principal.identity.sign_in_name().to_owned();
+    respond(super::ssr::revoke_invitation(&state.pool, &tenant, &id, &actor, state.now()).await)?;
+    Ok(())
+}

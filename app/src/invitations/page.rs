@@ -1,0 +1,211 @@
+//! The Invitations pages: the admin's list and form
+//! (`/t/{slug}/admin/invitations`), and the member's *Invite a guest*
+//! (`/t/{slug}/invite`), which share one form.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::api::{list_invitations, InviteGuest, ResendInvitation, RevokeInvitation};
+use super::InvitationStatus;
+use crate::components::{encode_query_value, ErrorPage, FieldError};
+use crate::error::AppError;
+
+/// The invite form: address, name, where to land, a personal message, and
+/// whether to e-mail the link. Shows the outcome under the form.
+#[component]
+pub fn InviteForm(
+    #[prop(into)] slug: Signal<String>,
+    action: ServerAction<InviteGuest>,
+) -> impl IntoView {
+    let error = move |name: &'static str| {
+        Signal::derive(move || {
+            action
+                .value()
+                .get()
+                .and_then(Result::err)
+                .and_then(|e| e.for_field(name))
+        })
+    };
+    let other_error = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .filter(|e| !matches!(e, AppError::Invalid { field, .. } if !field.is_empty()))
+            .map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })
+    };
+    let outcome = move || {
+        action.value().get().and_then(Result::ok).map(|invited| {
+            let link = invited.redeem_url.map(|url| {
+                view! {
+                    <p>"Send this link to the guest yourself (it is shown only now):"</p>
+                    <p><code class="redeem-url">{url}</code></p>
+                }
+            });
+            view! {
+                <div class="notice" role="status" id="invite-result">
+                    <p>{format!("Invited {} as {}.", invited.email, invited.guest_upn)}</p>
+                    {link}
+                </div>
+            }
+        })
+    };
+    view! {
+        <ActionForm action=action attr:class="form" attr:novalidate="">
+            <input type="hidden" name="slug" prop:value=slug/>
+            <label for="invite-email">"E-mail address"</label>
+            <input id="invite-email" name="email" type="email" required placeholder="someone@partner.example"/>
+            <FieldError message=error("email")/>
+            <label for="invite-name">"Display name (optional)"</label>
+            <input id="invite-name" name="display_name"/>
+            <FieldError message=error("display_name")/>
+            <label for="invite-redirect">"Send the guest to, after accepting (optional)"</label>
+            <input id="invite-redirect" name="redirect_url" type="url" placeholder="My Apps"/>
+            <FieldError message=error("redirect_url")/>
+            <label for="invite-message">"Personal message (optional, plain text)"</label>
+            <textarea id="invite-message" name="message" rows="3"></textarea>
+            <FieldError message=error("message")/>
+            <label class="checkbox">
+                <input type="checkbox" name="send_email" value="on" checked/>
+                " Send the invitation by e-mail"
+            </label>
+            {other_error}
+            <button type="submit" disabled=move || action.pending().get()>"Invite"</button>
+        </ActionForm>
+        {outcome}
+    }
+}
+
+const FILTERS: &[(&str, &str)] = &[
+    ("", "All"),
+    ("PendingAcceptance", "Pending"),
+    ("Accepted", "Accepted"),
+    ("Expired", "Expired"),
+    ("Revoked", "Revoked"),
+];
+
+#[component]
+pub fn InvitationsPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
+    let status = move || query.read().get("status").unwrap_or_default();
+    let after = move || query.read().get("after");
+    let invite = ServerAction::<InviteGuest>::new();
+    let resend = ServerAction::<ResendInvitation>::new();
+    let revoke = ServerAction::<RevokeInvitation>::new();
+    let list = Resource::new_blocking(
+        move || {
+            (
+                slug.get(),
+                status(),
+                after(),
+                invite.version().get() + resend.version().get() + revoke.version().get(),
+            )
+        },
+        |(slug, status, after, _)| list_invitations(slug, Some(status), after),
+    );
+    let row_error = move || {
+        resend
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| revoke.value().get().and_then(Result::err))
+            .map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })
+    };
+
+    view! {
+        <Title text="Invitations · Gatehouse admin"/>
+        <h1>"Invitations"</h1>
+        <section class="card">
+            <h2>"New invitation"</h2>
+            <InviteForm slug action=invite/>
+        </section>
+        <nav class="filters" aria-label="Filter by status">
+            {FILTERS
+                .iter()
+                .map(|(value, label)| {
+                    let href = if value.is_empty() { "?".to_owned() } else { format!("?status={value}") };
+                    view! { <A href=href>{*label}</A> }
+                })
+                .collect_view()}
+        </nav>
+        {row_error}
+        <Suspense fallback=|| view! { <p class="loading">"Loading invitations…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(list) => {
+                        let next = list.next.map(|next| {
+                            let status = status();
+                            let href = format!("?status={}&after={}", encode_query_value(&status), encode_query_value(&next));
+                            view! { <a class="button" href=href rel="next">"Next page"</a> }
+                        });
+                        view! {
+                            <table class="invitations">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"E-mail"</th>
+                                        <th scope="col">"Guest"</th>
+                                        <th scope="col">"Status"</th>
+                                        <th scope="col">"Sent"</th>
+                                        <th scope="col">"Expires"</th>
+                                        <th scope="col">"Actions"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {list.rows.into_iter().map(|row| {
+                                        let open = matches!(row.status, InvitationStatus::PendingAcceptance | InvitationStatus::Expired);
+                                        let (resend_id, revoke_id, email) = (row.id.clone(), row.id.clone(), row.email.clone());
+                                        let actions = open.then(|| view! {
+                                            <ActionForm action=resend attr:class="inline">
+                                                <input type="hidden" name="slug" prop:value=slug/>
+                                                <input type="hidden" name="id" value=resend_id/>
+                                                <button type="submit" class="link">"Resend"</button>
+                                            </ActionForm>
+                                            " "
+                                            <ActionForm action=revoke attr:class="inline">
+                                                <input type="hidden" name="slug" prop:value=slug/>
+                                                <input type="hidden" name="id" value=revoke_id/>
+                                                <button type="submit" class="link">"Revoke"</button>
+                                            </ActionForm>
+                                        });
+                                        view! {
+                                            <tr data-email=email>
+                                                <td>{row.email}</td>
+                                                <td>{row.guest_upn}</td>
+                                                <td>{row.status.as_str()}</td>
+                                                <td>{row.created}</td>
+                                                <td>{row.expires}</td>
+                                                <td>{actions}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <nav class="pager" aria-label="Pages">{next}</nav>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorPage error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// `/t/{slug}/invite`: a member invites a guest, when the tenant allows it.
+#[component]
+pub fn MemberInvitePage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
+    let invite = ServerAction::<InviteGuest>::new();
+    view! {
+        <Title text="Invite a guest · Gatehouse"/>
+        <section class="card narrow">
+            <h1>"Invite a guest"</h1>
+            <p class="muted">"Invite someone from a partner organisation to your organisation's applications."</p>
+            <InviteForm slug action=invite/>
+        </section>
+    }
+}

@@ -1,0 +1,494 @@
+//! Redemption against the real server (DESIGN §3.2): home-realm discovery,
+//! personal accounts, work accounts, e-mail passcodes, consent, and the rules
+//! that keep a bearer link safe.
+
+mod common;
+
+use common::{session_cookie, spawn_app, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// Invites `email` into Woodgrove through the API; returns the ticket.
+async fn invite(app: &TestApp, email: &str) -> String {
+    let token = app.api_token("woodgrove").await;
+    let body = json!({
+        "invitedUserEmailAddress": email,
+        "inviteRedirectUrl": format!("{}/myapps", app.base),
+    });
+    let response = app
+        .api(Method::POST, "/api/v1/invitations", &token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await.unwrap();
+    created["inviteRedeemUrl"]
+        .as_str()
+        .unwrap()
+        .rsplit_once("ticket=")
+        .unwrap()
+        .1
+        .to_owned()
+}
+
+async fn info(app: &TestApp, ticket: &str, cookie: Option<&str>) -> reqwest::Response {
+    app.call("redeem_info", &[("ticket", ticket)], cookie).await
+}
+
+async fn guest_row(app: &TestApp, upn: &str) -> (String, Option<String>, Option<String>) {
+    sqlx::query_as("SELECT external_user_state, home_kind, home_tenant_id FROM users WHERE user_principal_name = ?")
+        .bind(upn)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+}
+
+/// Signs up with a personal account for the invited address (code from the outbox).
+async fn sign_up(app: &TestApp, ticket: &str, email: &str) -> String {
+    let sent = app
+        .call(
+            "send_code",
+            &[("ticket", ticket), ("purpose", "SignUp")],
+            None,
+        )
+        .await;
+    assert_eq!(
+        sent.status(),
+        StatusCode::OK,
+        "{}",
+        sent.text().await.unwrap()
+    );
+    let code = app.latest_code(email).await;
+    let response = app
+        .call(
+            "sign_up",
+            &[
+                ("ticket", ticket),
+                ("display_name", "Bob Fabrikam"),
+                ("password", "a long enough password"),
+                ("code", &code),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
+    session_cookie(&response).expect("a session")
+}
+
+#[tokio::test]
+async fn a_new_guest_creates_a_personal_account_consents_and_is_accepted() {
+    let app = spawn_app().await;
+    let ticket = invite(&app, "bob@fabrikam.test").await;
+
+    let view: Value = info(&app, &ticket, None).await.json().await.unwrap();
+    assert_eq!(view["tenant_name"], "Woodgrove");
+    assert_eq!(view["invited_email"], "bob@fabrikam.test");
+    assert_eq!(view["realm"], json!({ "New": { "email_otp": true } }));
+    assert_eq!(view["signed_in"], Value::Null);
+
+    let cookie = sign_up(&app, &ticket, "bob@fabrikam.test").await;
+    let view: Value = info(&app, &ticket, Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["signed_in"]["may_redeem"], true);
+    assert_eq!(
+        guest_row(&app, "bob_fabrikam.test#EXT#@woodgrove.test")
+            .await
+            .0,
+        "PendingAcceptance",
+        "not yet"
+    );
+
+    let accepted = app
+        .call("accept_invitation", &[("ticket", &ticket)], Some(&cookie))
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    assert_eq!(
+        accepted.headers()["location"],
+        format!("{}/myapps", app.base).as_str()
+    );
+    let (state, home_kind, _) = guest_row(&app, "bob_fabrikam.test#EXT#@woodgrove.test").await;
+    assert_eq!(
+        (state.as_str(), home_kind.as_deref()),
+        ("Accepted", Some("personal"))
+    );
+    assert_eq!(app.audit_count("invitation.redeem", "success").await, 1);
+
+    // The link is single-use.
+    assert_eq!(
+        info(&app, &ticket, Some(&cookie)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // My Apps lists Woodgrove as a guest tenant.
+    let apps: Value = app
+        .call("my_apps", &[], Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(apps["memberships"][0]["tenant_name"], "Woodgrove");
+    assert_eq!(apps["memberships"][0]["user_type"], "Guest");
+    // The personal account signs in with its password later.
+    let again = app
+        .sign_in("bob@fabrikam.test", "a long enough password", None)
+        .await;
+    assert_eq!(again.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_work_account_of_another_tenant_redeems_after_signing_in_at_home() {
+    let app = spawn_app().await;
+    let ticket = invite(&app, "alice@contoso.test").await;
+    let view: Value = info(&app, &ticket, None).await.json().await.unwrap();
+    assert_eq!(
+        view["realm"],
+        json!({ "Work": { "tenant_name": "Contoso" } })
+    );
+    let cookie = app.signed_in("alice@contoso.test").await;
+    let accepted = app
+        .call("accept_invitation", &[("ticket", &ticket)], Some(&cookie))
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let (state, home_kind, home_tenant) =
+        guest_row(&app, "alice_contoso.test#EXT#@woodgrove.test").await;
+    let contoso: String = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'contoso'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        (state.as_str(), home_kind.as_deref(), home_tenant),
+        ("Accepted", Some("work"), Some(contoso))
+    );
+    let apps: Value = app
+        .call("my_apps", &[], Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = apps["memberships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["tenant_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Contoso", "Woodgrove"],
+        "home tenant, then guest tenants"
+    );
+}
+
+#[tokio::test]
+async fn an_e_mail_passcode_redeems_when_the_tenant_allows_it() {
+    let app = spawn_app().await;
+    let ticket = invite(&app, "carol@fabrikam.test").await;
+    let sent = app
+        .call(
+            "send_code",
+            &[("ticket", &ticket), ("purpose", "OneTimePasscode")],
+            None,
+        )
+        .await;
+    assert_eq!(sent.status(), StatusCode::OK);
+    let code = app.latest_code("carol@fabrikam.test").await;
+    let signed_in = app
+        .call(
+            "sign_in_with_code",
+            &[("ticket", &ticket), ("code", &code)],
+            None,
+        )
+        .await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let cookie = session_cookie(&signed_in).unwrap();
+    let accepted = app
+        .call("accept_invitation", &[("ticket", &ticket)], Some(&cookie))
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let (state, home_kind, _) = guest_row(&app, "carol_fabrikam.test#EXT#@woodgrove.test").await;
+    assert_eq!(
+        (state.as_str(), home_kind.as_deref()),
+        ("Accepted", Some("email_otp"))
+    );
+
+    // With the tenant's passcodes off, no code is sent.
+    sqlx::query("UPDATE tenants SET email_otp_enabled = 0 WHERE slug = 'woodgrove'")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let ticket = invite(&app, "dave@fabrikam.test").await;
+    let view: Value = info(&app, &ticket, None).await.json().await.unwrap();
+    assert_eq!(view["realm"], json!({ "New": { "email_otp": false } }));
+    let refused = app
+        .call(
+            "send_code",
+            &[("ticket", &ticket), ("purpose", "OneTimePasscode")],
+            None,
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn opening_the_link_does_not_consume_it_and_cancel_changes_nothing() {
+    let app = spawn_app().await;
+    let ticket = invite(&app, "bob@fabrikam.test").await;
+    for _ in 0..3 {
+        assert_eq!(info(&app, &ticket, None).await.status(), StatusCode::OK);
+    }
+    let page = app.page(&format!("/redeem?ticket={ticket}"), None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("invited you to access applications within Woodgrove"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<meta name="referrer" content="no-referrer""#),
+        "the ticket never leaks as Referer"
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM invitations")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "PendingAcceptance");
+}
+
+#[tokio::test]
+async fn unknown_expired_revoked_and_used_links_get_the_same_answer() {
+    let app = spawn_app().await;
+    let token = app.api_token("woodgrove").await;
+    let used = invite(&app, "used@fabrikam.test").await;
+    let cookie = {
+        let sent = app
+            .call(
+                "send_code",
+                &[("ticket", &used), ("purpose", "OneTimePasscode")],
+                None,
+            )
+            .await;
+        assert_eq!(sent.status(), StatusCode::OK);
+        let code = app.latest_code("used@fabrikam.test").await;
+        session_cookie(
+            &app.call(
+                "sign_in_with_code",
+                &[("ticket", &used), ("code", &code)],
+                None,
+            )
+            .await,
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        app.call("accept_invitation", &[("ticket", &used)], Some(&cookie))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let revoked = invite(&app, "revoked@fabrikam.test").await;
+    let list: Value = app
+        .api(
+            Method::GET,
+            "/api/v1/invitations?status=PendingAcceptance",
+            &token,
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = list["value"][0]["id"].as_str().unwrap().to_owned();
+    app.api(Method::DELETE, &format!("/api/v1/invitations/{id}"), &token)
+        .send()
+        .await
+        .unwrap();
+    let expired = invite(&app, "expired@fabrikam.test").await;
+    app.clock.advance(31 * 24 * 60 * 60);
+
+    let mut answers = Vec::new();
+    for ticket in [
+        used.as_str(),
+        revoked.as_str(),
+        expired.as_str(),
+        "A".repeat(43).as_str(),
+        "short",
+        "",
+    ] {
+        let response = info(&app, ticket, None).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{ticket}");
+        answers.push(response.text().await.unwrap());
+        let page = app.page(&format!("/redeem?ticket={ticket}"), None).await;
+        assert_eq!(page.status(), StatusCode::NOT_FOUND);
+        assert!(page.text().await.unwrap().contains("Invitation not valid"));
+    }
+    answers.dedup();
+    assert_eq!(
+        answers.len(),
+        1,
+        "one answer for every dead link: {answers:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_forwarded_link_redeemed_by_another_identity_is_refused() {
+    let app = spawn_app().await;
+    let ticket = invite(&app, "bob@fabrikam.test").await;
+    let alice = app.signed_in("alice@contoso.test").await;
+    let view: Value = info(&app, &ticket, Some(&alice))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["signed_in"]["may_redeem"], false);
+    let refused = app
+        .call("accept_invitation", &[("ticket", &ticket)], Some(&alice))
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let (state, home_kind, _) = guest_row(&app, "bob_fabrikam.test#EXT#@woodgrove.test").await;
+    assert_eq!(
+        (state.as_str(), home_kind),
+        ("PendingAcceptance", None),
+        "nothing changed"
+    );
+    assert_eq!(app.audit_count("invitation.redeem", "failure").await, 1);
+    // Nor can a passcode be had for someone else's address through this link:
+    // codes always go to the invited address.
+    let anonymous = app
+        .call("accept_invitation", &[("ticket", &ticket)], None)
+        .await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_code_allows_five_wrong_tries_and_dies_after_thirty_minutes() {
+    let app = spawn_app().await;
+    let ticket = invite(&app, "carol@fabrikam.test").await;
+    let form = [("ticket", ticket.as_str()), ("purpose", "OneTimePasscode")];
+    let send = || app.call("send_code", &form, None);
+    assert_eq!(send().await.status(), StatusCode::OK);
+    let code = app.latest_code("carol@fabrikam.test").await;
+    let wrong = if code == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
+    for _ in 0..5 {
+        let response = app
+            .call(
+                "sign_in_with_code",
+                &[("ticket", &ticket), ("code", wrong)],
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    }
+    let locked = app
+        .call(
+            "sign_in_with_code",
+            &[("ticket", &ticket), ("code", &code)],
+            None,
+        )
+        .await;
+    assert_eq!(
+        locked.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right code, after five wrong ones"
+    );
+
+    assert_eq!(send().await.status(), StatusCode::OK);
+    let code = app.latest_code("carol@fabrikam.test").await;
+    app.clock.advance(30 * 60);
+    let expired = app
+        .call(
+            "sign_in_with_code",
+            &[("ticket", &ticket), ("code", &code)],
+            None,
+        )
+        .await;
+    assert_eq!(expired.status(), StatusCode::BAD_REQUEST);
+    let malformed = app
+        .call(
+            "sign_in_with_code",
+            &[("ticket", &ticket), ("code", "12ab")],
+            None,
+        )
+        .await;
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_simultaneous_redemptions_bind_exactly_one_guest() {
+    let app = spawn_app().await;
+    let ticket = invite(&app, "bob@fabrikam.test").await;
+    let cookie = sign_up(&app, &ticket, "bob@fabrikam.test").await;
+    let form = [("ticket", ticket.as_str())];
+    let attempts = (0..20).map(|_| app.call("accept_invitation", &form, Some(&cookie)));
+    let statuses: Vec<StatusCode> = futures::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.status())
+        .collect();
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::NOT_FOUND)
+        .count();
+    assert_eq!((ok, refused), (1, 19), "{statuses:?}");
+    let bound: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE home_kind IS NOT NULL")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let accepted: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM invitations WHERE status = 'Accepted'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!((bound, accepted), (1, 1));
+    assert_eq!(app.audit_count("invitation.redeem", "success").await, 1);
+}
+
+#[tokio::test]
+async fn a_member_of_the_inviting_tenant_cannot_become_its_guest() {
+    let app = spawn_app().await;
+    let token = app.api_token("woodgrove").await;
+    let body = json!({ "invitedUserEmailAddress": "bob@fabrikam.test", "inviteRedirectUrl": "https://x.test/" });
+    let created: Value = app
+        .api(Method::POST, "/api/v1/invitations", &token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ticket = created["inviteRedeemUrl"]
+        .as_str()
+        .unwrap()
+        .rsplit_once("ticket=")
+        .unwrap()
+        .1
+        .to_owned();
+    // An invitation for any identity, forwarded to a Woodgrove member.
+    sqlx::query("UPDATE invitations SET allow_any_identity = 1")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let megan = app.signed_in("megan@woodgrove.test").await;
+    let refused = app
+        .call("accept_invitation", &[("ticket", &ticket)], Some(&megan))
+        .await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+}
