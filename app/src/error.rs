@@ -33,7 +33,7 @@ pub enum AppError {
     #[error("{message}")]
     Refused { code: String, message: String },
     /// Too many wrong attempts (codes, passwords); try again later.
-    #[error("Too many attempts. Ask for a new code or try again later.")]
+    #[error("Too many attempts. Wait a minute, then ask for a new code.")]
     TooManyAttempts,
     /// The invitation link is unknown, expired, revoked or used. One answer
     /// for all, so the link's state tells a guesser nothing.

@@ -41,6 +41,7 @@ use invitations::page::{InvitationsPage, MemberInvitePage};
 use mail::page::DevMailPage;
 use myapps::MyAppsPage;
 use redemption::page::RedeemPage;
+use tokens::page::TokensPage;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -89,6 +90,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("users") view=UsersPage ssr=SsrMode::Async/>
                         <Route path=path!("invitations") view=InvitationsPage ssr=SsrMode::Async/>
                         <Route path=path!("licensing") view=LicensingPage ssr=SsrMode::Async/>
+                        <Route path=path!("tokens") view=TokensPage ssr=SsrMode::Async/>
                     </ParentRoute>
                 </Routes>
             </main>

@@ -16,7 +16,7 @@ async function inviteInPortal(page: Page, email: string, sendEmail: boolean): Pr
   await page.getByLabel('E-mail address').fill(email);
   const send = page.getByLabel('Send the invitation by e-mail');
   if (sendEmail) await send.check(); else await send.uncheck();
-  await page.getByRole('button', { name: 'Invite' }).click();
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
   const result = page.locator('#invite-result');
   await expect(result).toContainText(`Invited ${email}`);
   await expect(page.locator(`tr[data-email="${email}"]`)).toContainText('PendingAcceptance');
@@ -113,4 +113,20 @@ test('a forwarded link opened by a different identity is refused', async ({ page
 
   await page.goto('/t/woodgrove/admin/invitations?status=PendingAcceptance');
   await expect(page.locator('tr[data-email="dave@fabrikam.test"]')).toContainText('PendingAcceptance');
+});
+
+test('an admin bulk-invites from a CSV file and sees a result for every row', async ({ page }) => {
+  await signInAsAdmin(page);
+  await page.goto('/t/woodgrove/admin/invitations');
+  await hydrated(page);
+  await page.getByLabel('CSV file').setInputFiles({
+    name: 'guests.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('email,display name\nerin@fabrikam.test,Erin\nnot-an-address,Nobody\nfrank@fabrikam.test,Frank\n'),
+  });
+  await expect(page.getByLabel(/^Rows/)).toHaveValue(/erin@fabrikam\.test/);
+  await page.getByRole('button', { name: 'Invite all' }).click();
+  await expect(page.locator('#bulk-summary')).toHaveText('2 of 3 rows invited.');
+  await expect(page.locator('table.bulk-results tr.failed')).toContainText('not-an-address');
+  await expect(page.locator('tr[data-email="frank@fabrikam.test"]')).toContainText('PendingAcceptance');
 });

@@ -285,3 +285,277 @@ async fn licensing_shows_plan_seats_guests_and_capacity() {
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("1 of 50 guests"));
 }
+
+#[tokio::test]
+async fn an_admin_makes_an_api_token_that_works_until_revoked() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin@woodgrove.test").await;
+    let response = app
+        .call(
+            "create_api_token",
+            &[("slug", "woodgrove"), ("name", "HR sync")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let token: String = response.json().await.unwrap();
+    let users = app
+        .api(reqwest::Method::GET, "/api/v1/users", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(users.status(), StatusCode::OK);
+
+    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored,
+        vec![app::ssr::crypto::token_hash(&token)],
+        "only the hash is kept"
+    );
+    let list: Value = app
+        .call("list_api_tokens", &[("slug", "woodgrove")], Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["name"], "HR sync");
+    assert!(
+        !list.to_string().contains(&token),
+        "the list never shows the secret"
+    );
+
+    let megan = app.signed_in("megan@woodgrove.test").await;
+    let contoso = app.signed_in("admin@contoso.test").await;
+    for cookie in [&megan, &contoso] {
+        let made = app
+            .call(
+                "create_api_token",
+                &[("slug", "woodgrove"), ("name", "x")],
+                Some(cookie),
+            )
+            .await;
+        assert_eq!(made.status(), StatusCode::FORBIDDEN);
+    }
+    let id = list[0]["id"].as_str().unwrap().to_owned();
+    let foreign = app
+        .call(
+            "revoke_api_token",
+            &[("slug", "contoso"), ("id", &id)],
+            Some(&contoso),
+        )
+        .await;
+    assert_eq!(
+        foreign.status(),
+        StatusCode::NOT_FOUND,
+        "another tenant's token is not found"
+    );
+
+    let revoked = app
+        .call(
+            "revoke_api_token",
+            &[("slug", "woodgrove"), ("id", &id)],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    let users = app
+        .api(reqwest::Method::GET, "/api/v1/users", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(users.status(), StatusCode::UNAUTHORIZED);
+    let bad_name = app
+        .call(
+            "create_api_token",
+            &[("slug", "woodgrove"), ("name", "  ")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(bad_name.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn resetting_a_redemption_in_the_portal_reinvites_the_same_guest() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin@woodgrove.test").await;
+    let invited: Value = app
+        .call(
+            "invite_guest",
+            &[("slug", "woodgrove"), ("email", "alice@contoso.test")],
+            Some(&admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ticket = invited["redeem_url"]
+        .as_str()
+        .unwrap()
+        .rsplit_once("ticket=")
+        .unwrap()
+        .1
+        .to_owned();
+    let alice = app.signed_in("alice@contoso.test").await;
+    assert_eq!(
+        app.call("accept_invitation", &[("ticket", &ticket)], Some(&alice))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let guest_id: String = sqlx::query_scalar("SELECT id FROM users WHERE user_type = 'Guest'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+
+    let list: Value = app
+        .call("list_invitations", &[("slug", "woodgrove")], Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = list["rows"][0]["id"].as_str().unwrap().to_owned();
+    let reset = app
+        .call(
+            "reset_redemption",
+            &[("slug", "woodgrove"), ("id", &id)],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(reset.status(), StatusCode::OK);
+    let row: (String, String, Option<String>) = sqlx::query_as(
+        "SELECT id, external_user_state, home_kind FROM users WHERE user_type = 'Guest'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        row,
+        (guest_id, "PendingAcceptance".to_owned(), None),
+        "same object, unbound"
+    );
+    assert_eq!(
+        outbox_to(&app, "alice@contoso.test").await.len(),
+        1,
+        "invited again by e-mail"
+    );
+    let again = app
+        .call(
+            "reset_redemption",
+            &[("slug", "woodgrove"), ("id", &id)],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        again.status(),
+        StatusCode::CONFLICT,
+        "the old invitation is no longer accepted"
+    );
+    let megan = app.signed_in("megan@woodgrove.test").await;
+    let member = app
+        .call(
+            "reset_redemption",
+            &[("slug", "woodgrove"), ("id", &id)],
+            Some(&megan),
+        )
+        .await;
+    assert_eq!(member.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_bulk_csv_invites_row_by_row_with_a_result_for_each() {
+    let app = spawn_app().await;
+    // Room for two more guests only: 1 seat = 5 guests, 3 taken below.
+    let slug = app::domain::TenantSlug::parse("woodgrove").unwrap();
+    let one_seat = app::domain::Licence::parse(app::domain::Plan::Premium, Some(1)).unwrap();
+    app::tenants::ssr::set_plan(&app.state.pool, &slug, one_seat, "tests", common::T0)
+        .await
+        .unwrap();
+    let admin = app.signed_in("admin@woodgrove.test").await;
+    for email in ["g1@fabrikam.test", "g2@fabrikam.test", "dup@fabrikam.test"] {
+        app.call(
+            "invite_guest",
+            &[("slug", "woodgrove"), ("email", email)],
+            Some(&admin),
+        )
+        .await;
+    }
+    let csv = "email,display name\n\
+               bob@fabrikam.test,Bob\n\
+               not-an-address,Nobody\n\
+               dup@fabrikam.test,Again\n\
+               carol@fabrikam.test,Carol\n\
+               dave@fabrikam.test,Dave\n";
+    let response = app
+        .call(
+            "bulk_invite",
+            &[("slug", "woodgrove"), ("csv", csv), ("send_email", "on")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let rows: Value = response.json().await.unwrap();
+    let outcome = |i: usize| (rows[i]["line"].as_u64().unwrap(), rows[i]["result"].clone());
+    assert_eq!(
+        outcome(0),
+        (
+            2,
+            serde_json::json!({ "Ok": "bob_fabrikam.test#EXT#@woodgrove.test" })
+        )
+    );
+    assert_eq!(outcome(1).0, 3);
+    assert!(
+        rows[1]["result"]["Err"]
+            .as_str()
+            .unwrap()
+            .contains("looks like"),
+        "{rows}"
+    );
+    assert!(
+        rows[2]["result"]["Err"]
+            .as_str()
+            .unwrap()
+            .contains("pending invitation"),
+        "{rows}"
+    );
+    assert_eq!(
+        rows[3]["result"]["Ok"],
+        "carol_fabrikam.test#EXT#@woodgrove.test"
+    );
+    assert!(
+        rows[4]["result"]["Err"]
+            .as_str()
+            .unwrap()
+            .contains("premium seats cover"),
+        "{rows}"
+    );
+    assert_eq!(outcome(4).0, 6);
+    assert_eq!(outbox_to(&app, "bob@fabrikam.test").await.len(), 1);
+
+    // A file that is not usable is refused whole, before anyone is invited.
+    for bad in ["name\nBob\n", "email\n", "\"unterminated\n"] {
+        let response = app
+            .call(
+                "bulk_invite",
+                &[("slug", "woodgrove"), ("csv", bad)],
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad:?}");
+    }
+    let megan = app.signed_in("megan@woodgrove.test").await;
+    let member = app
+        .call(
+            "bulk_invite",
+            &[("slug", "woodgrove"), ("csv", csv)],
+            Some(&megan),
+        )
+        .await;
+    assert_eq!(
+        member.status(),
+        StatusCode::FORBIDDEN,
+        "bulk invite is for admins"
+    );
+}

@@ -403,6 +403,13 @@ async fn a_code_allows_five_wrong_tries_and_dies_after_thirty_minutes() {
         "even the right code, after five wrong ones"
     );
 
+    app.clock.advance(59);
+    assert_eq!(
+        send().await.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "one code a minute"
+    );
+    app.clock.advance(1);
     assert_eq!(send().await.status(), StatusCode::OK);
     let code = app.latest_code("carol@fabrikam.test").await;
     app.clock.advance(30 * 60);

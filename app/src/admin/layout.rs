@@ -14,6 +14,7 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("users", "Users"),
     ("invitations", "Invitations"),
     ("licensing", "Licensing"),
+    ("tokens", "API tokens"),
 ];
 
 #[component]

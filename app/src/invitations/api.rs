@@ -71,13 +71,6 @@ mod checks {
         };
         Ok((principal, tenant, inviter))
     }
-
-    /// `YYYY-MM-DD` (UTC) for tables.
-    pub fn date(unix: i64) -> String {
-        time::OffsetDateTime::from_unix_timestamp(unix)
-            .map(|at| format!("{}-{:02}-{:02}", at.year(), u8::from(at.month()), at.day()))
-            .unwrap_or_default()
-    }
 }
 
 /// The tenant's invitations, newest first, 50 a page, optionally of one status.
@@ -123,8 +116,8 @@ pub async fn list_invitations(
         rows: rows
             .into_iter()
             .map(|invitation| InvitationRow {
-                created: checks::date(invitation.created_at),
-                expires: checks::date(invitation.expires_at),
+                created: crate::ssr::date(invitation.created_at),
+                expires: crate::ssr::date(invitation.expires_at),
                 id: invitation.id,
                 email: invitation.invited_email,
                 guest_upn: invitation.guest_upn,
@@ -217,4 +210,86 @@ pub async fn revoke_invitation(slug: String, id: String) -> Result<(), AppError>
     let actor = principal.identity.sign_in_name().to_owned();
     respond(super::ssr::revoke_invitation(&state.pool, &tenant, &id, &actor, state.now()).await)?;
     Ok(())
+}
+
+/// Resets the redemption of an accepted invitation's guest: the guest is
+/// unbound from its home identity and invited again by e-mail, keeping its
+/// object id and UPN (DESIGN §2).
+#[server(endpoint = "reset_redemption")]
+pub async fn reset_redemption(slug: String, id: String) -> Result<(), AppError> {
+    use super::ssr::{find_invitation, MailContext};
+    use crate::auth::ssr::require_tenant_admin;
+    use crate::domain::RedirectUrl;
+    use crate::ssr::request::{fail, parts, respond, state};
+
+    let state = state()?;
+    let headers = parts()?.headers;
+    respond(require_tenant_admin(&state, &headers, &slug).await)?;
+    let (_, tenant, inviter) = respond(checks::require_inviter(&state, &headers, &slug).await)?;
+    let invitation = {
+        let mut conn = respond(state.pool.acquire().await.map_err(Into::into))?;
+        respond(find_invitation(&mut conn, &tenant, &id, state.now()).await)?
+    };
+    if invitation.status != InvitationStatus::Accepted {
+        return Err(fail(AppError::Conflict(
+            "Only an accepted invitation's guest can be reset.".into(),
+        )));
+    }
+    let redirect = RedirectUrl::parse(&invitation.redirect_url)
+        .map_err(|e| fail(AppError::invalid("redirect_url", e)))?;
+    let mail = MailContext {
+        public_url: &state.config.public_url,
+        key: &state.secret_key,
+    };
+    respond(
+        super::ssr::reset_redemption(
+            &state.pool,
+            mail,
+            &tenant,
+            &invitation.guest_user_id,
+            &redirect,
+            &inviter,
+            state.now(),
+        )
+        .await,
+    )?;
+    Ok(())
+}
+
+/// Invites every row of a CSV file (see `bulk`); returns a result per row.
+#[server(endpoint = "bulk_invite")]
+pub async fn bulk_invite(
+    slug: String,
+    csv: String,
+    send_email: Option<String>,
+) -> Result<Vec<super::BulkOutcome>, AppError> {
+    use super::ssr::MailContext;
+    use crate::auth::ssr::require_tenant_admin;
+    use crate::domain::RedirectUrl;
+    use crate::ssr::request::{fail, parts, respond, state};
+
+    let state = state()?;
+    let headers = parts()?.headers;
+    respond(require_tenant_admin(&state, &headers, &slug).await)?;
+    let (_, tenant, inviter) = respond(checks::require_inviter(&state, &headers, &slug).await)?;
+    let default_redirect =
+        RedirectUrl::parse(&format!("{}/myapps", state.config.public_url.origin()))
+            .map_err(|e| fail(AppError::invalid("redirect_url", e)))?;
+    let mail = MailContext {
+        public_url: &state.config.public_url,
+        key: &state.secret_key,
+    };
+    respond(
+        super::bulk::bulk_invite(
+            &state.pool,
+            mail,
+            &tenant,
+            &csv,
+            &default_redirect,
+            send_email.is_some(),
+            &inviter,
+            state.now(),
+        )
+        .await,
+    )
 }

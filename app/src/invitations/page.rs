@@ -7,7 +7,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::api::{list_invitations, InviteGuest, ResendInvitation, RevokeInvitation};
+use super::api::{
+    list_invitations, BulkInvite, InviteGuest, ResendInvitation, ResetRedemption, RevokeInvitation,
+};
 use super::InvitationStatus;
 use crate::components::{encode_query_value, ErrorPage, FieldError};
 use crate::error::AppError;
@@ -78,6 +80,79 @@ pub fn InviteForm(
     }
 }
 
+/// Bulk invite: a CSV file (read into the text box by the browser, or
+/// pasted), invited row by row, with a result per row.
+#[component]
+fn BulkInviteForm(
+    #[prop(into)] slug: Signal<String>,
+    action: ServerAction<BulkInvite>,
+) -> impl IntoView {
+    let (csv, set_csv) = signal(String::new());
+    let error = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })
+    };
+    let results = move || {
+        action.value().get().and_then(Result::ok).map(|rows| {
+            let invited = rows.iter().filter(|row| row.result.is_ok()).count();
+            let summary = format!("{invited} of {} rows invited.", rows.len());
+            view! {
+                <p role="status" id="bulk-summary">{summary}</p>
+                <table class="bulk-results">
+                    <thead><tr><th scope="col">"Line"</th><th scope="col">"E-mail"</th><th scope="col">"Result"</th></tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|row| {
+                            let (class, text) = match row.result {
+                                Ok(upn) => ("ok", format!("Invited as {upn}")),
+                                Err(message) => ("failed", message),
+                            };
+                            view! { <tr class=class><td>{row.line}</td><td>{row.email}</td><td>{text}</td></tr> }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+        })
+    };
+    view! {
+        <ActionForm action=action attr:class="form" attr:novalidate="">
+            <input type="hidden" name="slug" prop:value=slug/>
+            <label for="bulk-file">"CSV file"</label>
+            <input id="bulk-file" type="file" accept=".csv,text/csv" on:change=move |event| load_file(event, set_csv)/>
+            <label for="bulk-csv">"Rows (first row: email, display name, redirect url, message; at most 1000)"</label>
+            <textarea id="bulk-csv" name="csv" rows="6" prop:value=csv
+                placeholder="email,display name\nbob@fabrikam.test,Bob"></textarea>
+            <label class="checkbox">
+                <input type="checkbox" name="send_email" value="on" checked/>
+                " Send the invitations by e-mail"
+            </label>
+            {error}
+            <button type="submit" disabled=move || action.pending().get()>"Invite all"</button>
+        </ActionForm>
+        {results}
+    }
+}
+
+/// Reads the chosen file into the text box (in the browser; on the server
+/// there is no file to read).
+fn load_file(event: leptos::ev::Event, set_csv: WriteSignal<String>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let input: web_sys::HtmlInputElement = event_target(&event);
+        if let Some(file) = input.files().and_then(|files| files.get(0)) {
+            leptos::task::spawn_local(async move {
+                if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                    set_csv.set(text.as_string().unwrap_or_default());
+                }
+            });
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (event, set_csv);
+}
+
 const FILTERS: &[(&str, &str)] = &[
     ("", "All"),
     ("PendingAcceptance", "Pending"),
@@ -96,13 +171,19 @@ pub fn InvitationsPage() -> impl IntoView {
     let invite = ServerAction::<InviteGuest>::new();
     let resend = ServerAction::<ResendInvitation>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();
+    let reset = ServerAction::<ResetRedemption>::new();
+    let bulk = ServerAction::<BulkInvite>::new();
     let list = Resource::new_blocking(
         move || {
             (
                 slug.get(),
                 status(),
                 after(),
-                invite.version().get() + resend.version().get() + revoke.version().get(),
+                invite.version().get()
+                    + resend.version().get()
+                    + revoke.version().get()
+                    + reset.version().get()
+                    + bulk.version().get(),
             )
         },
         |(slug, status, after, _)| list_invitations(slug, Some(status), after),
@@ -113,6 +194,7 @@ pub fn InvitationsPage() -> impl IntoView {
             .get()
             .and_then(Result::err)
             .or_else(|| revoke.value().get().and_then(Result::err))
+            .or_else(|| reset.value().get().and_then(Result::err))
             .map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })
     };
 
@@ -122,6 +204,10 @@ pub fn InvitationsPage() -> impl IntoView {
         <section class="card">
             <h2>"New invitation"</h2>
             <InviteForm slug action=invite/>
+        </section>
+        <section class="card">
+            <h2>"Bulk invite"</h2>
+            <BulkInviteForm slug action=bulk/>
         </section>
         <nav class="filters" aria-label="Filter by status">
             {FILTERS
@@ -157,7 +243,9 @@ pub fn InvitationsPage() -> impl IntoView {
                                 <tbody>
                                     {list.rows.into_iter().map(|row| {
                                         let open = matches!(row.status, InvitationStatus::PendingAcceptance | InvitationStatus::Expired);
-                                        let (resend_id, revoke_id, email) = (row.id.clone(), row.id.clone(), row.email.clone());
+                                        let (resend_id, revoke_id, reset_id, email) =
+                                            (row.id.clone(), row.id.clone(), row.id.clone(), row.email.clone());
+                                        let accepted = row.status == InvitationStatus::Accepted;
                                         let actions = open.then(|| view! {
                                             <ActionForm action=resend attr:class="inline">
                                                 <input type="hidden" name="slug" prop:value=slug/>
@@ -171,6 +259,13 @@ pub fn InvitationsPage() -> impl IntoView {
                                                 <button type="submit" class="link">"Revoke"</button>
                                             </ActionForm>
                                         });
+                                        let reset_action = accepted.then(|| view! {
+                                            <ActionForm action=reset attr:class="inline">
+                                                <input type="hidden" name="slug" prop:value=slug/>
+                                                <input type="hidden" name="id" value=reset_id/>
+                                                <button type="submit" class="link">"Reset redemption"</button>
+                                            </ActionForm>
+                                        });
                                         view! {
                                             <tr data-email=email>
                                                 <td>{row.email}</td>
@@ -178,7 +273,7 @@ pub fn InvitationsPage() -> impl IntoView {
                                                 <td>{row.status.as_str()}</td>
                                                 <td>{row.created}</td>
                                                 <td>{row.expires}</td>
-                                                <td>{actions}</td>
+                                                <td>{actions}{reset_action}</td>
                                             </tr>
                                         }
                                     }).collect_view()}

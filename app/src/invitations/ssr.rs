@@ -586,9 +586,10 @@ pub async fn list_invitations(
         .collect())
 }
 
-/// Resets a guest's redemption (DESIGN §2): unbinds its home identity, sets
-/// it back to `PendingAcceptance` and issues a new invitation to its address.
-/// The object id, UPN and assignments are kept.
+/// Resets a redeemed guest's redemption (DESIGN §2): unbinds its home
+/// identity, sets it back to `PendingAcceptance` and e-mails a new
+/// invitation to its address. The object id, UPN and assignments are kept.
+/// A guest that has not redeemed is refused (resend its invitation instead).
 pub async fn reset_redemption(
     pool: &SqlitePool,
     mail: MailContext<'_>,
@@ -600,7 +601,7 @@ pub async fn reset_redemption(
 ) -> Result<IssuedInvitation> {
     let mut tx = begin_write(pool).await?;
     let guest = sqlx::query!(
-        "SELECT user_principal_name, mail, display_name FROM users
+        "SELECT user_principal_name, mail, display_name, external_user_state FROM users
          WHERE id = ? AND tenant_id = ? AND user_type = 'Guest'",
         guest_user_id,
         tenant.id
@@ -608,6 +609,13 @@ pub async fn reset_redemption(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| AppError::NotFound("The guest".into()))?;
+    if guest.external_user_state.as_deref() != Some("Accepted") {
+        return Err(AppError::Conflict(format!(
+            "{} has not redeemed an invitation; resend it instead.",
+            guest.user_principal_name
+        ))
+        .into());
+    }
     let address = guest
         .mail
         .ok_or_else(|| crate::ssr::Error::Other(format!("guest {guest_user_id} has no mail")))?;

@@ -18,6 +18,9 @@ use crate::tenants::ssr::{find_tenant_by_domain, find_tenant_by_id, Tenant};
 pub const CODE_LIFETIME_SECS: i64 = 30 * 60;
 /// Wrong guesses allowed on one code.
 pub const CODE_ATTEMPTS: i64 = 5;
+/// A new code for the same address and purpose waits this long after the
+/// last, so a ticket cannot be used to flood someone's mailbox.
+pub const CODE_RESEND_SECS: i64 = 60;
 
 /// A pending, unexpired invitation found by its ticket.
 #[derive(Debug, Clone)]
@@ -117,7 +120,8 @@ pub fn may_redeem(invitation: &LiveInvitation, identity: &Identity) -> bool {
 }
 
 /// Issues a new 8-digit code for `email`, replacing any live one, and
-/// returns it (for the caller to e-mail). Only its digest is stored.
+/// returns it (for the caller to e-mail). Only its digest is stored. Within
+/// [`CODE_RESEND_SECS`] of the last code: `TooManyAttempts`.
 pub async fn issue_code(
     conn: &mut SqliteConnection,
     email: &Email,
@@ -126,6 +130,19 @@ pub async fn issue_code(
 ) -> Result<String> {
     use argon2::password_hash::rand_core::{OsRng, RngCore};
     let (email, purpose) = (email.as_str(), purpose.as_str());
+    let recent = now - CODE_RESEND_SECS;
+    let too_soon = sqlx::query_scalar!(
+        "SELECT id FROM email_codes
+         WHERE email = ? AND purpose = ? AND consumed_at IS NULL AND created_at > ?",
+        email,
+        purpose,
+        recent
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if too_soon.is_some() {
+        return Err(AppError::TooManyAttempts.into());
+    }
     sqlx::query!(
         "DELETE FROM email_codes WHERE email = ? AND purpose = ? AND consumed_at IS NULL",
         email,

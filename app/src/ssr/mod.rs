@@ -48,3 +48,10 @@ impl From<Error> for AppError {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `YYYY-MM-DD` (UTC), for tables.
+pub fn date(unix: clock::UnixTime) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|at| format!("{}-{:02}-{:02}", at.year(), u8::from(at.month()), at.day()))
+        .unwrap_or_default()
+}

@@ -108,3 +108,75 @@ pub async fn find_api_caller(
         tenant,
     }))
 }
+
+/// A token as an admin sees it (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenInfo {
+    pub id: String,
+    pub name: String,
+    pub created_by: String,
+    pub created_at: UnixTime,
+    pub last_used_at: Option<UnixTime>,
+    pub revoked_at: Option<UnixTime>,
+}
+
+/// The tenant's tokens, newest first.
+pub async fn list_api_tokens(pool: &SqlitePool, tenant: &Tenant) -> Result<Vec<ApiTokenInfo>> {
+    let rows = sqlx::query!(
+        "SELECT id, name, created_by, created_at, last_used_at, revoked_at FROM api_tokens
+         WHERE tenant_id = ? ORDER BY created_at DESC, id",
+        tenant.id
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ApiTokenInfo {
+            id: row.id,
+            name: row.name,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+            revoked_at: row.revoked_at,
+        })
+        .collect())
+}
+
+/// Revokes one of the tenant's tokens; it stops working at once. Another
+/// tenant's token is not found.
+pub async fn revoke_api_token(
+    pool: &SqlitePool,
+    tenant: &Tenant,
+    id: &str,
+    actor: &str,
+    now: UnixTime,
+) -> Result<()> {
+    let mut tx = begin_write(pool).await?;
+    let done = sqlx::query!(
+        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND tenant_id = ?",
+        now,
+        id,
+        tenant.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(crate::error::AppError::NotFound("The API token".into()).into());
+    }
+    audit::record(
+        &mut tx,
+        Event {
+            at: now,
+            tenant_id: Some(&tenant.id),
+            actor: Some(actor),
+            action: "api_token.revoke",
+            target: Some(id),
+            outcome: Outcome::Success,
+            ip: None,
+            detail: serde_json::json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
