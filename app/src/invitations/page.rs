@@ -4,7 +4,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{
@@ -214,7 +213,8 @@ pub fn InvitationsPage() -> impl IntoView {
                 .iter()
                 .map(|(value, label)| {
                     let href = if value.is_empty() { "?".to_owned() } else { format!("?status={value}") };
-                    view! { <A href=href>{*label}</A> }
+                    let current = move || status() == *value;
+                    view! { <a href=href class:current=current>{*label}</a> }
                 })
                 .collect_view()}
         </nav>
@@ -271,8 +271,8 @@ pub fn InvitationsPage() -> impl IntoView {
                                                 <td>{row.email}</td>
                                                 <td>{row.guest_upn}</td>
                                                 <td>{row.status.as_str()}</td>
-                                                <td>{row.created}</td>
-                                                <td>{row.expires}</td>
+                                                <td class="date">{row.created}</td>
+                                                <td class="date">{row.expires}</td>
                                                 <td>{actions}{reset_action}</td>
                                             </tr>
                                         }
