@@ -24,7 +24,7 @@ CREATE TABLE tenants (
 CREATE TABLE users (
     id                  TEXT    PRIMARY KEY NOT NULL,
     tenant_id           TEXT    NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    -- Lower-case; unique across the whole deployment.
+        -- Lower-case but for a guest's "#EXT#" marker; unique across the deployment.
     user_principal_name TEXT    NOT NULL UNIQUE,
     display_name        TEXT    NOT NULL,
     mail                TEXT,

@@ -32,6 +32,9 @@ CREATE TABLE invitations (
     token_hash         TEXT    NOT NULL UNIQUE,
     -- Expired is not stored: a PendingAcceptance row past expires_at is expired.
     status             TEXT    NOT NULL CHECK (status IN ('PendingAcceptance', 'Accepted', 'Revoked')),
+    -- Who invites, as the mail and the redeem page name them: a person's
+    -- display name, or the tenant's for the API and the CLI.
+    inviter_name       TEXT    NOT NULL,
     created_by         TEXT    NOT NULL,
     created_at         INTEGER NOT NULL,
     expires_at         INTEGER NOT NULL,

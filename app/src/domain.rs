@@ -19,6 +19,8 @@ fn invalid<T>(message: impl Into<String>) -> Result<T, ParseError> {
 /// Path segments that routes of their own use; a tenant may not take them,
 /// since its slug also starts URLs (`/{slug}/oauth2/v2.0/authorize`).
 const RESERVED_SLUGS: &[&str] = &[
+    "privacy",
+    "invite",
     "api",
     "pkg",
     "signin",

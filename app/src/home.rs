@@ -84,3 +84,29 @@ pub fn HomePage() -> impl IntoView {
         </Suspense>
     }
 }
+
+/// `/privacy`: what Gatehouse keeps about a guest, linked from invitation
+/// mails and the consent page.
+#[component]
+pub fn PrivacyPage() -> impl IntoView {
+    view! {
+        <Title text="Privacy · Gatehouse"/>
+        <section class="card narrow">
+            <h1>"Privacy"</h1>
+            <p>
+                "When you accept an invitation, the organisation that invited you keeps a guest "
+                "account for you: your name, your e-mail address, which identity you sign in with, "
+                "and a record of your sign-ins and of changes to your account (its audit trail)."
+            </p>
+            <p>
+                "Your password, if you made a personal account, is stored only as an argon2id hash. "
+                "Codes and invitation links are stored only as digests, and mail waiting to be sent "
+                "is encrypted."
+            </p>
+            <p>
+                "The inviting organisation is responsible for your data there; ask its administrators "
+                "to see or remove it."
+            </p>
+        </section>
+    }
+}

@@ -36,7 +36,7 @@ use admin::users::UsersPage;
 use auth::api::{current_user, SignOut};
 use auth::signin::SignInPage;
 use components::NotFoundPage;
-use home::HomePage;
+use home::{HomePage, PrivacyPage};
 use invitations::page::{InvitationsPage, MemberInvitePage};
 use mail::page::DevMailPage;
 use myapps::MyAppsPage;
@@ -81,7 +81,8 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/signin") view=SignInPage/>
+                                        <Route path=path!("/signin") view=SignInPage/>
+                    <Route path=path!("/privacy") view=PrivacyPage/>
                     <Route path=path!("/myapps") view=MyAppsPage ssr=SsrMode::Async/>
                     <Route path=path!("/redeem") view=RedeemPage ssr=SsrMode::Async/>
                     <Route path=path!("/t/:slug/invite") view=MemberInvitePage/>

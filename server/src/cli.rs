@@ -197,6 +197,9 @@ pub struct InviteArgs {
     /// Do not e-mail the invitation; hand over the printed URL yourself.
     #[arg(long)]
     no_email: bool,
+    /// Let anyone with the link redeem it, not only the owner of the address.
+    #[arg(long)]
+    any_identity: bool,
     /// Where browsers reach Gatehouse (the redeem URL starts with it).
     #[arg(
         long,
@@ -404,15 +407,13 @@ async fn invite(database_url: &str, args: InviteArgs, now: i64) -> Result<(), Cl
             .transpose()?
             .flatten(),
         send_email: !args.no_email,
-        allow_any_identity: false,
+        allow_any_identity: args.any_identity,
     };
     let pool = db::open(database_url).await?;
     let tenant = require_tenant(&pool, &slug).await?;
-    let key = crate::secret_key::load_or_create(
-        args.key.secret_key.as_deref(),
-        &args.key.secret_key_file,
-    )
-    .map_err(StartupError::from)?;
+    let key =
+        crate::secret_key::load_existing(args.key.secret_key.as_deref(), &args.key.secret_key_file)
+            .map_err(StartupError::from)?;
     let mail = MailContext {
         public_url: &public_url,
         key: &key,

@@ -15,8 +15,12 @@ use app::ssr::AppState;
 use app::{shell, App};
 
 /// The largest request body accepted; larger ones get 413. Forms and JSON
-/// here are small; bulk uploads will set their own, larger limit.
+/// here are small.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The bulk-invite upload's limit (1000 CSV rows fit well within it).
+pub const MAX_BULK_BODY_BYTES: usize = 1024 * 1024;
+/// The one route that takes the larger limit.
+const BULK_PATH: &str = "/api/bulk_invite";
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -30,7 +34,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::csrf::check_origin,
         ))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(limit_body_by_route))
+        // The hard cap, also for bodies that do not declare their length.
+        .layer(RequestBodyLimitLayer::new(MAX_BULK_BODY_BYTES))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -47,6 +53,25 @@ fn request_span(request: &Request) -> tracing::Span {
         |path| path.as_str().to_owned(),
     );
     tracing::info_span!("request", method = %request.method(), route)
+}
+
+/// Refuses, with 413, a body declared larger than its route allows.
+async fn limit_body_by_route(request: Request, next: middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = if request.uri().path() == BULK_PATH {
+        MAX_BULK_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    next.run(request).await
 }
 
 /// Liveness and readiness: the process answers and the database too.

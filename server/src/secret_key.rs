@@ -40,6 +40,21 @@ fn decode(text: &str, source_name: &str) -> Result<SecretKey, KeyError> {
     Ok(SecretKey::new(bytes))
 }
 
+/// The key from `configured` or `file`, which must exist: for one-shot
+/// commands, which must seal with the server's key, never a new one.
+pub fn load_existing(configured: Option<&str>, file: &Path) -> Result<SecretKey, KeyError> {
+    if configured.is_none() && !file.exists() {
+        return Err(KeyError::File {
+            path: file.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no key yet: start the server once, or give GATEHOUSE_SECRET_KEY / --secret-key-file",
+            ),
+        });
+    }
+    load_or_create(configured, file)
+}
+
 /// The key from `configured` (the variable or flag) or else from `file`,
 /// which is created with a new random key, readable by its owner only, when
 /// it does not exist.

@@ -536,6 +536,23 @@ async fn the_users_list_pages_with_an_opaque_cursor_and_refuses_bad_filters() {
         .await
         .unwrap();
     assert_eq!(members["value"].as_array().unwrap().len(), 2);
+    let with_methods: Value = app
+        .api(
+            Method::GET,
+            "/api/v1/users?userType=Guest&hasMethods=true",
+            &token,
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        with_methods["value"],
+        json!([]),
+        "nobody has MFA methods yet"
+    );
     for bad in [
         "/api/v1/users?userType=Robot",
         "/api/v1/users?cursor=%%%",

@@ -4,11 +4,15 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+/// 32 bytes in base64: the key one-shot commands seal mail with.
+const TEST_KEY: &str = "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=";
+
 fn gatehouse(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .args(args)
         .env("GATEHOUSE_DATABASE_URL", format!("sqlite:{}", db.display()))
         .env("GATEHOUSE_SECRET_KEY_FILE", db.with_file_name("secret.key"))
+        .env("GATEHOUSE_SECRET_KEY", TEST_KEY)
         .env_remove("RUST_LOG")
         .env_remove("GATEHOUSE_DEMO")
         .stdin(Stdio::null())
@@ -529,6 +533,24 @@ async fn invite_creates_the_guest_and_prints_the_redeem_url() {
         .unwrap()
         .starts_with("http://localhost:3000/redeem?ticket="));
 
+    let keyless = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["invite", "--tenant", "woodgrove", "erin@fabrikam.test"])
+        .env("GATEHOUSE_DATABASE_URL", format!("sqlite:{}", db.display()))
+        .env("GATEHOUSE_SECRET_KEY_FILE", dir.path().join("missing.key"))
+        .env_remove("GATEHOUSE_SECRET_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(
+        keyless.status.code(),
+        Some(1),
+        "no key of its own: it must seal with the server's"
+    );
+    assert!(
+        stderr(&keyless).contains("start the server once"),
+        "{}",
+        stderr(&keyless)
+    );
+    assert!(!dir.path().join("missing.key").exists());
     let bad = gatehouse(&db, &["invite", "--tenant", "woodgrove", "not-an-address"]);
     assert_eq!(bad.status.code(), Some(2));
     let twice = gatehouse(

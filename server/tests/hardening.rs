@@ -120,3 +120,16 @@ async fn the_audit_trail_cannot_be_rewritten() {
         .await;
     assert!(delete.is_err());
 }
+
+#[tokio::test]
+async fn password_length_counts_characters_on_every_path() {
+    let app = spawn_app().await;
+    // 1000 two-byte characters: within the 1024-character limit.
+    let password = "é".repeat(1000);
+    let response = app.sign_in("megan@woodgrove.test", &password, None).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::UNAUTHORIZED,
+        "checked, not refused as too long"
+    );
+}

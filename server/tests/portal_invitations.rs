@@ -559,3 +559,145 @@ async fn a_bulk_csv_invites_row_by_row_with_a_result_for_each() {
         "bulk invite is for admins"
     );
 }
+
+#[tokio::test]
+async fn a_bulk_upload_may_exceed_the_general_body_limit_but_not_its_own() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin@woodgrove.test").await;
+    let mut csv = String::from("email,display name\n");
+    for i in 0..1000 {
+        csv.push_str(&format!(
+            "a-rather-long-address-{i:04}@fabrikam-partners.test,Someone With A Long Name\n"
+        ));
+    }
+    assert!(csv.len() > server::router::MAX_BODY_BYTES);
+    let response = app
+        .call(
+            "bulk_invite",
+            &[("slug", "woodgrove"), ("csv", &csv)],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let rows: Value = response.json().await.unwrap();
+    assert_eq!(
+        rows.as_array().unwrap().len(),
+        1000,
+        "a result for every row"
+    );
+
+    let huge = "x".repeat(server::router::MAX_BULK_BODY_BYTES + 1);
+    let response = app
+        .call(
+            "bulk_invite",
+            &[("slug", "woodgrove"), ("csv", &huge)],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let response = app
+        .call(
+            "invite_guest",
+            &[("slug", "woodgrove"), ("email", &csv)],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "other routes keep the small limit"
+    );
+}
+
+#[tokio::test]
+async fn resending_a_hand_delivered_invitation_shows_the_new_link_and_mails_nothing() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin@woodgrove.test").await;
+    app.call(
+        "invite_guest",
+        &[("slug", "woodgrove"), ("email", "bob@fabrikam.test")],
+        Some(&admin),
+    )
+    .await;
+    let list: Value = app
+        .call("list_invitations", &[("slug", "woodgrove")], Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = list["rows"][0]["id"].as_str().unwrap().to_owned();
+    let resent: Value = app
+        .call(
+            "resend_invitation",
+            &[("slug", "woodgrove"), ("id", &id)],
+            Some(&admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let link = resent["redeem_url"]
+        .as_str()
+        .expect("the new link, to hand over");
+    let ticket = link.rsplit_once("ticket=").unwrap().1;
+    assert_eq!(
+        app.call("redeem_info", &[("ticket", ticket)], None)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert!(
+        outbox_to(&app, "bob@fabrikam.test").await.is_empty(),
+        "the inviter chose not to e-mail"
+    );
+}
+
+#[tokio::test]
+async fn the_redeem_page_names_whoever_sent_the_current_link() {
+    let app = spawn_app().await;
+    let megan = app.signed_in("megan@woodgrove.test").await;
+    app.call(
+        "invite_guest",
+        &[("slug", "woodgrove"), ("email", "bob@fabrikam.test")],
+        Some(&megan),
+    )
+    .await;
+    let admin = app.signed_in("admin@woodgrove.test").await;
+    let list: Value = app
+        .call("list_invitations", &[("slug", "woodgrove")], Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = list["rows"][0]["id"].as_str().unwrap().to_owned();
+    let resent: Value = app
+        .call(
+            "resend_invitation",
+            &[("slug", "woodgrove"), ("id", &id)],
+            Some(&admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ticket = resent["redeem_url"]
+        .as_str()
+        .unwrap()
+        .rsplit_once("ticket=")
+        .unwrap()
+        .1
+        .to_owned();
+    let view: Value = app
+        .call("redeem_info", &[("ticket", &ticket)], None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["inviter_name"], "Woodgrove Admin");
+    let privacy = app.page("/privacy", None).await;
+    assert_eq!(
+        privacy.status(),
+        StatusCode::OK,
+        "the mail's and consent page's privacy link works"
+    );
+}

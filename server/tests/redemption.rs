@@ -499,3 +499,152 @@ async fn a_member_of_the_inviting_tenant_cannot_become_its_guest() {
         .await;
     assert_eq!(refused.status(), StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn an_admin_may_let_any_identity_redeem_and_members_may_not() {
+    let app = spawn_app().await;
+    let megan = app.signed_in("megan@woodgrove.test").await;
+    let form = [
+        ("slug", "woodgrove"),
+        ("email", "team@fabrikam.test"),
+        ("allow_any_identity", "on"),
+    ];
+    assert_eq!(
+        app.call("invite_guest", &form, Some(&megan)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let admin = app.signed_in("admin@woodgrove.test").await;
+    let invited: Value = app
+        .call("invite_guest", &form, Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ticket = invited["redeem_url"]
+        .as_str()
+        .unwrap()
+        .rsplit_once("ticket=")
+        .unwrap()
+        .1
+        .to_owned();
+    let alice = app.signed_in("alice@contoso.test").await;
+    let view: Value = info(&app, &ticket, Some(&alice))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["signed_in"]["may_redeem"], true);
+    assert_eq!(
+        app.call("accept_invitation", &[("ticket", &ticket)], Some(&alice))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let (state, home_kind, _) = guest_row(&app, "team_fabrikam.test#EXT#@woodgrove.test").await;
+    assert_eq!(
+        (state.as_str(), home_kind.as_deref()),
+        ("Accepted", Some("work"))
+    );
+}
+
+#[tokio::test]
+async fn a_passcode_identity_cannot_redeem_where_passcodes_are_off() {
+    let app = spawn_app().await;
+    let ticket = invite(&app, "carol@fabrikam.test").await;
+    let sent = app
+        .call(
+            "send_code",
+            &[("ticket", &ticket), ("purpose", "OneTimePasscode")],
+            None,
+        )
+        .await;
+    assert_eq!(sent.status(), StatusCode::OK);
+    let code = app.latest_code("carol@fabrikam.test").await;
+    let cookie = session_cookie(
+        &app.call(
+            "sign_in_with_code",
+            &[("ticket", &ticket), ("code", &code)],
+            None,
+        )
+        .await,
+    )
+    .unwrap();
+
+    // Contoso, which allows no passcodes, invites the same address.
+    sqlx::query("UPDATE tenants SET email_otp_enabled = 0 WHERE slug = 'contoso'")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let token = app.api_token("contoso").await;
+    let body = json!({ "invitedUserEmailAddress": "carol@fabrikam.test", "inviteRedirectUrl": "https://x.test/" });
+    let created: Value = app
+        .api(Method::POST, "/api/v1/invitations", &token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let contoso_ticket = created["inviteRedeemUrl"]
+        .as_str()
+        .unwrap()
+        .rsplit_once("ticket=")
+        .unwrap()
+        .1
+        .to_owned();
+    let refused = app
+        .call(
+            "accept_invitation",
+            &[("ticket", &contoso_ticket)],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn signing_up_for_a_taken_address_keeps_the_code_unspent() {
+    let app = spawn_app().await;
+    let ticket = invite(&app, "bob@fabrikam.test").await;
+    sign_up(&app, &ticket, "bob@fabrikam.test").await;
+    let second = invite_for(&app, "contoso", "bob@fabrikam.test").await;
+    // Bob's address now has a personal account: the page says sign in.
+    let view: Value = info(&app, &second, None).await.json().await.unwrap();
+    assert_eq!(view["realm"], json!("Personal"));
+    let refused = app
+        .call(
+            "sign_up",
+            &[
+                ("ticket", &second),
+                ("display_name", "Bob"),
+                ("password", "another long password"),
+                ("code", "12345678"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+}
+
+async fn invite_for(app: &TestApp, slug: &str, email: &str) -> String {
+    let token = app.api_token(slug).await;
+    let body = json!({ "invitedUserEmailAddress": email, "inviteRedirectUrl": "https://x.test/" });
+    let created: Value = app
+        .api(Method::POST, "/api/v1/invitations", &token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    created["inviteRedeemUrl"]
+        .as_str()
+        .unwrap()
+        .rsplit_once("ticket=")
+        .unwrap()
+        .1
+        .to_owned()
+}

@@ -130,6 +130,8 @@ pub async fn list_invitations(
 
 /// Invites a guest into `slug` (DESIGN §3.1). Without `send_email` the redeem
 /// link comes back to hand over; with it, the link goes only by e-mail.
+/// `allow_any_identity` lets whoever holds the link redeem it, not only the
+/// owner of the invited address (an admin's explicit choice).
 #[server(endpoint = "invite_guest")]
 pub async fn invite_guest(
     slug: String,
@@ -138,6 +140,7 @@ pub async fn invite_guest(
     redirect_url: Option<String>,
     message: Option<String>,
     send_email: Option<String>,
+    allow_any_identity: Option<String>,
 ) -> Result<Invited, AppError> {
     use super::ssr::{create_invitation, MailContext, NewInvitation};
     use crate::domain::{DisplayName, Email, InvitationMessage, RedirectUrl};
@@ -145,8 +148,15 @@ pub async fn invite_guest(
     use secrecy::ExposeSecret;
 
     let state = state()?;
-    let (_, tenant, inviter) =
+    let (principal, tenant, inviter) =
         respond(checks::require_inviter(&state, &parts()?.headers, &slug).await)?;
+    let is_admin = principal
+        .identity
+        .member()
+        .is_some_and(|user| user.is_admin);
+    if allow_any_identity.is_some() && !is_admin {
+        return Err(fail(AppError::Forbidden));
+    }
     let invalid = |field: &'static str| move |e| fail(AppError::invalid(field, e));
     let redirect = redirect_url
         .filter(|url| !url.trim().is_empty())
@@ -162,7 +172,7 @@ pub async fn invite_guest(
         message: InvitationMessage::parse(message.as_deref().unwrap_or(""))
             .map_err(invalid("message"))?,
         send_email: send_email.is_some(),
-        allow_any_identity: false,
+        allow_any_identity: allow_any_identity.is_some(),
     };
     let mail = MailContext {
         public_url: &state.config.public_url,
@@ -177,9 +187,10 @@ pub async fn invite_guest(
     })
 }
 
-/// Sends a pending (or expired) invitation again with a new link.
+/// Sends a pending (or expired) invitation again with a new link: by e-mail
+/// when it goes by e-mail, else the link comes back to hand over.
 #[server(endpoint = "resend_invitation")]
-pub async fn resend_invitation(slug: String, id: String) -> Result<(), AppError> {
+pub async fn resend_invitation(slug: String, id: String) -> Result<Invited, AppError> {
     use super::ssr::MailContext;
     use crate::auth::ssr::require_tenant_admin;
     use crate::ssr::request::{parts, respond, state};
@@ -192,10 +203,17 @@ pub async fn resend_invitation(slug: String, id: String) -> Result<(), AppError>
         public_url: &state.config.public_url,
         key: &state.secret_key,
     };
-    respond(
+    let issued = respond(
         super::ssr::resend_invitation(&state.pool, mail, &tenant, &id, &inviter, state.now()).await,
     )?;
-    Ok(())
+    Ok(Invited {
+        redeem_url: (!issued.invitation.send_email).then(|| {
+            use secrecy::ExposeSecret;
+            issued.redeem_url.expose_secret().to_owned()
+        }),
+        email: issued.invitation.invited_email,
+        guest_upn: issued.invitation.guest_upn,
+    })
 }
 
 /// Revokes a pending invitation; its link stops working.

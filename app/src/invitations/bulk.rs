@@ -56,6 +56,11 @@ fn parse(text: &str, default_redirect: &RedirectUrl, send_email: bool) -> Result
         }
         .into()
     };
+    // Entra's template starts with a "version:v1.0" row above the headings.
+    let text = match text.trim_start().split_once('\n') {
+        Some((first, rest)) if first.trim().to_ascii_lowercase().starts_with("version:") => rest,
+        _ => text,
+    };
     let mut reader = ReaderBuilder::new()
         .flexible(true)
         .trim(Trim::All)
@@ -162,7 +167,7 @@ mod tests {
 
     #[test]
     fn entras_template_headings_are_understood() {
-        let text = "Email address to invite,Redirection url,Send invitation message (true or false),Customized invitation message\n\
+        let text = "version:v1.0\nEmail address to invite,Redirection url,Send invitation message (true or false),Customized invitation message\n\
                     bob@fabrikam.test,https://app.test/,true,Welcome\n";
         let rows = parse(text, &default(), false).unwrap();
         let bob = rows[0].2.as_ref().unwrap();

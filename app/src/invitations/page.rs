@@ -14,11 +14,15 @@ use crate::components::{encode_query_value, ErrorPage, FieldError};
 use crate::error::AppError;
 
 /// The invite form: address, name, where to land, a personal message, and
-/// whether to e-mail the link. Shows the outcome under the form.
+/// whether to e-mail the link; for admins also whether any identity may
+/// redeem it. Shows the outcome under the form.
 #[component]
 pub fn InviteForm(
     #[prop(into)] slug: Signal<String>,
     action: ServerAction<InviteGuest>,
+    /// Offer the admin-only "any identity" choice.
+    #[prop(optional)]
+    admin: bool,
 ) -> impl IntoView {
     let error = move |name: &'static str| {
         Signal::derive(move || {
@@ -72,6 +76,12 @@ pub fn InviteForm(
                 <input type="checkbox" name="send_email" value="on" checked/>
                 " Send the invitation by e-mail"
             </label>
+            {admin.then(|| view! {
+                <label class="checkbox">
+                    <input type="checkbox" name="allow_any_identity" value="on"/>
+                    " Let anyone with the link redeem it (not only the owner of this address)"
+                </label>
+            })}
             {other_error}
             <button type="submit" disabled=move || action.pending().get()>"Invite"</button>
         </ActionForm>
@@ -187,6 +197,18 @@ pub fn InvitationsPage() -> impl IntoView {
         },
         |(slug, status, after, _)| list_invitations(slug, Some(status), after),
     );
+    let resent = move || {
+        resend.value().get().and_then(Result::ok).and_then(|invited| invited.redeem_url.map(|url| (invited.email, url))).map(
+            |(email, url)| {
+                view! {
+                    <div class="notice" role="status" id="resend-result">
+                        <p>{format!("New link for {email} (the old one no longer works; shown only now):")}</p>
+                        <p><code class="redeem-url">{url}</code></p>
+                    </div>
+                }
+            },
+        )
+    };
     let row_error = move || {
         resend
             .value()
@@ -202,7 +224,7 @@ pub fn InvitationsPage() -> impl IntoView {
         <h1>"Invitations"</h1>
         <section class="card">
             <h2>"New invitation"</h2>
-            <InviteForm slug action=invite/>
+            <InviteForm slug action=invite admin=true/>
         </section>
         <section class="card">
             <h2>"Bulk invite"</h2>
@@ -218,7 +240,8 @@ pub fn InvitationsPage() -> impl IntoView {
                 })
                 .collect_view()}
         </nav>
-        {row_error}
+                {row_error}
+        {resent}
         <Suspense fallback=|| view! { <p class="loading">"Loading invitations…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {

@@ -38,7 +38,8 @@ pub enum Inviter {
 }
 
 impl Inviter {
-    fn actor(&self) -> String {
+    /// How the audit trail names this inviter.
+    pub fn actor(&self) -> String {
         match self {
             Self::User { upn, .. } => upn.clone(),
             Self::ApiToken { id, name } => format!("api-token:{id} ({name})"),
@@ -130,6 +131,8 @@ pub struct Invitation {
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
     pub redeemed_at: Option<UnixTime>,
+    /// Whether its link goes by e-mail (else the inviter hands it over).
+    pub send_email: bool,
 }
 
 /// A new or re-sent invitation with its redeem link, which exists only now.
@@ -178,6 +181,21 @@ pub async fn create_invitation(
     inviter: &Inviter,
     now: UnixTime,
 ) -> Result<IssuedInvitation> {
+    let mut tx = begin_write(pool).await?;
+    let issued = create_invitation_in(&mut tx, mail, tenant, new, inviter, now).await?;
+    tx.commit().await?;
+    Ok(issued)
+}
+
+/// [`create_invitation`] inside the caller's write transaction.
+async fn create_invitation_in(
+    tx: &mut SqliteConnection,
+    mail: MailContext<'_>,
+    tenant: &Tenant,
+    new: &NewInvitation,
+    inviter: &Inviter,
+    now: UnixTime,
+) -> Result<IssuedInvitation> {
     if new.email.domain() == tenant.domain {
         return Err(AppError::Invalid {
             field: "email".into(),
@@ -193,14 +211,14 @@ pub async fn create_invitation(
         .map_err(|e| crate::ssr::Error::Other(e.0))?;
     let upn = Upn::for_guest(&new.email, &domain);
     let (upn_text, email, invited_by) = (upn.as_str(), new.email.as_str(), inviter.user_id());
-    let mut tx = begin_write(pool).await?;
 
     let existing = sqlx::query!(
         r#"SELECT u.id, u.user_type, u.external_user_state,
                   (SELECT i.expires_at FROM invitations i
                     WHERE i.guest_user_id = u.id AND i.status = 'PendingAcceptance') AS "pending_expires_at?: i64"
-           FROM users u WHERE u.user_principal_name = ?"#,
-        upn_text
+           FROM users u WHERE u.user_principal_name = ? AND u.tenant_id = ?"#,
+        upn_text,
+        tenant.id
     )
     .fetch_optional(&mut *tx)
     .await?;
@@ -242,7 +260,7 @@ pub async fn create_invitation(
         },
         None => {
             if let Some(capacity) = tenant.licence().guest_capacity() {
-                let guests = count_guests(&mut tx, &tenant.id).await?;
+                let guests = count_guests(&mut *tx, &tenant.id).await?;
                 if guests >= capacity {
                     return Err(AppError::refused(
                         "licenseCapacityExceeded",
@@ -300,13 +318,15 @@ pub async fn create_invitation(
         created_at: now,
         expires_at: now + tenant.invitation_ttl_days * DAY_SECS,
         redeemed_at: None,
+        send_email: new.send_email,
     };
     let hash = token_hash(token.expose_secret());
+    let inviter_name = inviter.mail_name(tenant).0;
     sqlx::query!(
         "INSERT INTO invitations (id, tenant_id, guest_user_id, invited_email, invited_name, redirect_url,
                                   message, allow_any_identity, token_hash, status, created_by, created_at,
-                                  expires_at, send_email)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PendingAcceptance', ?, ?, ?, ?)",
+                                  expires_at, send_email, inviter_name)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PendingAcceptance', ?, ?, ?, ?, ?)",
         invitation.id,
         invitation.tenant_id,
         invitation.guest_user_id,
@@ -320,11 +340,12 @@ pub async fn create_invitation(
         invitation.created_at,
         invitation.expires_at,
         new.send_email,
+        inviter_name,
     )
     .execute(&mut *tx)
     .await?;
     audit::record(
-        &mut tx,
+        &mut *tx,
         Event {
             at: now,
             tenant_id: Some(&tenant.id),
@@ -343,18 +364,8 @@ pub async fn create_invitation(
     .await?;
     let redeem_url = redeem_url(mail.public_url, &token);
     if new.send_email {
-        queue_invitation_mail(
-            &mut tx,
-            mail,
-            tenant,
-            &invitation,
-            inviter,
-            &redeem_url,
-            now,
-        )
-        .await?;
+        queue_invitation_mail(tx, mail, tenant, &invitation, inviter, &redeem_url, now).await?;
     }
-    tx.commit().await?;
     Ok(IssuedInvitation {
         redeem_url,
         invitation,
@@ -371,7 +382,7 @@ pub async fn find_invitation(
     let row = sqlx::query!(
         r#"SELECT i.id, i.tenant_id, i.guest_user_id, u.user_principal_name AS guest_upn, i.invited_email,
                   i.invited_name, i.redirect_url, i.message, i.status, i.created_by, i.created_at,
-                  i.expires_at, i.redeemed_at
+                  i.expires_at, i.redeemed_at, i.send_email AS "send_email: bool"
            FROM invitations i JOIN users u ON u.id = i.guest_user_id
            WHERE i.id = ? AND i.tenant_id = ?"#,
         id,
@@ -394,11 +405,13 @@ pub async fn find_invitation(
         created_at: row.created_at,
         expires_at: row.expires_at,
         redeemed_at: row.redeemed_at,
+        send_email: row.send_email,
     })
 }
 
 /// Issues a new link for a pending (or expired) invitation: a new token and a
-/// new expiry; the old link stops working at once.
+/// new expiry; the old link stops working at once. It is e-mailed when the
+/// invitation's link goes by e-mail; otherwise the caller hands it over.
 pub async fn resend_invitation(
     pool: &SqlitePool,
     mail: MailContext<'_>,
@@ -427,10 +440,15 @@ pub async fn resend_invitation(
     let hash = token_hash(token.expose_secret());
     invitation.expires_at = now + tenant.invitation_ttl_days * DAY_SECS;
     invitation.status = InvitationStatus::PendingAcceptance;
+    // The person re-sending now vouches for the invitation: mail and redeem
+    // page name them.
+    let inviter_name = inviter.mail_name(tenant).0;
     sqlx::query!(
-        "UPDATE invitations SET token_hash = ?, expires_at = ? WHERE id = ? AND status = 'PendingAcceptance'",
+        "UPDATE invitations SET token_hash = ?, expires_at = ?, inviter_name = ?
+         WHERE id = ? AND status = 'PendingAcceptance'",
         hash,
         invitation.expires_at,
+        inviter_name,
         invitation.id
     )
     .execute(&mut *tx)
@@ -450,16 +468,18 @@ pub async fn resend_invitation(
     )
     .await?;
     let redeem_url = redeem_url(mail.public_url, &token);
-    queue_invitation_mail(
-        &mut tx,
-        mail,
-        tenant,
-        &invitation,
-        inviter,
-        &redeem_url,
-        now,
-    )
-    .await?;
+    if invitation.send_email {
+        queue_invitation_mail(
+            &mut tx,
+            mail,
+            tenant,
+            &invitation,
+            inviter,
+            &redeem_url,
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(IssuedInvitation {
         redeem_url,
@@ -548,7 +568,7 @@ pub async fn list_invitations(
     let rows = sqlx::query!(
         r#"SELECT i.id, i.tenant_id, i.guest_user_id, u.user_principal_name AS guest_upn, i.invited_email,
                   i.invited_name, i.redirect_url, i.message, i.status, i.created_by, i.created_at,
-                  i.expires_at, i.redeemed_at
+                  i.expires_at, i.redeemed_at, i.send_email AS "send_email: bool"
            FROM invitations i JOIN users u ON u.id = i.guest_user_id
            WHERE i.tenant_id = ?1
              AND (?2 IS NULL OR i.status = ?2)
@@ -582,6 +602,7 @@ pub async fn list_invitations(
             created_at: row.created_at,
             expires_at: row.expires_at,
             redeemed_at: row.redeemed_at,
+            send_email: row.send_email,
         })
         .collect())
 }
@@ -648,7 +669,6 @@ pub async fn reset_redemption(
         },
     )
     .await?;
-    tx.commit().await?;
     let new = NewInvitation {
         email: Email::parse(&address).map_err(|e| crate::ssr::Error::Other(e.0))?,
         display_name: DisplayName::parse(&guest.display_name).ok(),
@@ -657,5 +677,7 @@ pub async fn reset_redemption(
         send_email: true,
         allow_any_identity: false,
     };
-    create_invitation(pool, mail, tenant, &new, inviter, now).await
+    let issued = create_invitation_in(&mut tx, mail, tenant, &new, inviter, now).await?;
+    tx.commit().await?;
+    Ok(issued)
 }

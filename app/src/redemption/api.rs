@@ -108,10 +108,21 @@ pub async fn sign_up(
     let display_name = DisplayName::parse(&display_name)
         .map_err(|e| fail(AppError::invalid("display_name", e)))?;
     let length = password.chars().count();
-    if !(MIN_NEW_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&length) {
+    let too = if length < MIN_NEW_PASSWORD_LEN {
+        Some(format!(
+            "Choose a password of at least {MIN_NEW_PASSWORD_LEN} characters."
+        ))
+    } else if length > MAX_PASSWORD_LEN {
+        Some(format!(
+            "A password has at most {MAX_PASSWORD_LEN} characters."
+        ))
+    } else {
+        None
+    };
+    if let Some(message) = too {
         return Err(fail(AppError::Invalid {
             field: "password".into(),
-            message: format!("Choose a password of at least {MIN_NEW_PASSWORD_LEN} characters."),
+            message,
         }));
     }
     let invitation = {
@@ -121,6 +132,18 @@ pub async fn sign_up(
     };
     let email =
         Email::parse(&invitation.invited_email).map_err(|e| fail(AppError::invalid("email", e)))?;
+    let existing = {
+        let mut conn = respond(state.pool.acquire().await.map_err(Into::into))?;
+        respond(
+            crate::auth::ssr::personal::find_personal_credentials(&mut conn, email.as_str()).await,
+        )?
+    };
+    if existing.is_some() {
+        return Err(fail(AppError::Conflict(format!(
+            "A personal account for {} exists already; sign in with it.",
+            email.as_str()
+        ))));
+    }
     respond(verify_code(&state.pool, &email, CodePurpose::SignUp, &code, now).await)?;
     let hash = respond(state.passwords.hash(password.into()).await)?;
     let account = {

@@ -58,7 +58,7 @@ pub async fn find_live_invitation(
     let Some(row) = sqlx::query!(
         r#"SELECT i.id, i.tenant_id, i.guest_user_id, g.user_principal_name AS guest_upn, i.invited_email,
                   i.redirect_url, i.message, i.allow_any_identity AS "allow_any_identity: bool",
-                  (SELECT display_name FROM users WHERE id = g.invited_by) AS "inviter_name?: String"
+                  i.inviter_name
            FROM invitations i JOIN users g ON g.id = i.guest_user_id
            WHERE i.token_hash = ? AND i.status = 'PendingAcceptance' AND i.expires_at > ?"#,
         hash,
@@ -74,9 +74,7 @@ pub async fn find_live_invitation(
     };
     Ok(Some(LiveInvitation {
         id: row.id,
-        inviter_name: row
-            .inviter_name
-            .unwrap_or_else(|| tenant.display_name.clone()),
+        inviter_name: row.inviter_name,
         tenant,
         guest_user_id: row.guest_user_id,
         guest_upn: row.guest_upn,
@@ -262,6 +260,11 @@ pub async fn accept_invitation(
     let refuse = |reason| redeem_failure(now, actor, ip, Some(&tenant_id), reason);
     if !may_redeem(&invitation, identity) {
         audit::record(&mut tx, refuse("identityMismatch")).await?;
+        tx.commit().await?;
+        return Err(AppError::Forbidden.into());
+    }
+    if matches!(identity, Identity::Email(_)) && !invitation.tenant.email_otp_enabled {
+        audit::record(&mut tx, refuse("emailOtpDisabled")).await?;
         tx.commit().await?;
         return Err(AppError::Forbidden.into());
     }

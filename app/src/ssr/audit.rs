@@ -39,17 +39,6 @@ pub struct Event<'a> {
 pub async fn record(conn: &mut SqliteConnection, event: Event<'_>) -> Result<(), sqlx::Error> {
     let outcome = event.outcome.as_str();
     let detail = event.detail.to_string();
-    tracing::info!(
-        target: "gatehouse::audit",
-        action = event.action,
-        outcome,
-        tenant = event.tenant_id,
-        actor = event.actor,
-        target = event.target,
-        ip = event.ip,
-        detail = %detail,
-        "audit"
-    );
     sqlx::query!(
         "INSERT INTO audit_events (at, tenant_id, actor, action, target, outcome, ip, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -64,5 +53,16 @@ pub async fn record(conn: &mut SqliteConnection, event: Event<'_>) -> Result<(),
     )
     .execute(conn)
     .await?;
+    tracing::info!(
+        target: "gatehouse::audit",
+        action = event.action,
+        outcome,
+        tenant = event.tenant_id,
+        actor = event.actor,
+        target = event.target,
+        ip = event.ip,
+        detail = %detail,
+        "audit"
+    );
     Ok(())
 }

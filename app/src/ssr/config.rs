@@ -36,8 +36,14 @@ impl PublicUrl {
             ));
         }
         let scheme = if is_https { "https" } else { "http" };
+        let host = authority.host().to_ascii_lowercase();
+        // Browsers leave the scheme's default port out of `Origin`.
+        let origin = match (authority.port_u16(), is_https) {
+            (Some(443), true) | (Some(80), false) | (None, _) => format!("{scheme}://{host}"),
+            (Some(port), _) => format!("{scheme}://{host}:{port}"),
+        };
         Ok(Self {
-            origin: format!("{scheme}://{}", authority.as_str().to_ascii_lowercase()),
+            origin,
             host: authority.host().to_ascii_lowercase(),
             is_https,
         })
@@ -81,6 +87,18 @@ mod tests {
         assert!(PublicUrl::parse("https://ID.Woodgrove.test")
             .unwrap()
             .is_https());
+        assert_eq!(
+            PublicUrl::parse("https://id.test:443").unwrap().origin(),
+            "https://id.test"
+        );
+        assert_eq!(
+            PublicUrl::parse("http://id.test:80/").unwrap().origin(),
+            "http://id.test"
+        );
+        assert_eq!(
+            PublicUrl::parse("https://id.test:8443").unwrap().origin(),
+            "https://id.test:8443"
+        );
         for bad in [
             "localhost:3000",
             "ftp://x.test",

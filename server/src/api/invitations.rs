@@ -209,7 +209,7 @@ pub async fn revoke(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let actor = format!("api-token:{}", caller.0.token_id);
+    let actor = inviter(&caller).actor();
     service::revoke_invitation(&state.pool, &caller.0.tenant, &id, &actor, state.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

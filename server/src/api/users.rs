@@ -21,6 +21,9 @@ const PAGE_SIZE: i64 = 100;
 pub struct ListQuery {
     user_type: Option<String>,
     cursor: Option<String>,
+    /// Only users with MFA methods (DESIGN §4). No method can be registered
+    /// yet, so `true` answers an empty page.
+    has_methods: Option<bool>,
 }
 
 fn bad_cursor() -> ApiError {
@@ -51,6 +54,9 @@ pub async fn list(
         }
         None => None,
     };
+    if query.has_methods == Some(true) {
+        return Ok(Json(json!({ "value": [], "next": null })));
+    }
     let mut conn = state.pool.acquire().await.map_err(app::ssr::Error::from)?;
     let mut users = list_users_page(
         &mut conn,

@@ -147,7 +147,7 @@ pub async fn sign_in(
 ) -> Result<SignedIn> {
     use secrecy::ExposeSecret;
     let upn = Upn::parse(upn).map_err(|e| AppError::invalid("upn", e))?;
-    let length = password.expose_secret().len();
+    let length = password.expose_secret().chars().count();
     if length == 0 {
         return Err(AppError::Invalid {
             field: "password".into(),

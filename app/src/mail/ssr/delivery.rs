@@ -159,7 +159,11 @@ pub async fn deliver_due(
     .fetch_all(pool)
     .await?;
     let mut sent = 0;
+    // A slow relay can make a batch outlast a claim: every row is claimed,
+    // and its outcome recorded, at the time it is reached, not at `now`.
+    let started = std::time::Instant::now();
     for row in due {
+        let now = now + i64::try_from(started.elapsed().as_secs()).unwrap_or(i64::MAX / 2);
         let claim_until = now + CLAIM_SECS;
         let claimed = sqlx::query!(
             "UPDATE outbox SET next_attempt_at = ?
@@ -189,10 +193,12 @@ pub async fn deliver_due(
         match outcome {
             Outcome::Sent => {
                 sqlx::query!(
-                    "UPDATE outbox SET sent_at = ?, attempts = ?, error = NULL WHERE id = ?",
+                    "UPDATE outbox SET sent_at = ?, attempts = ?, error = NULL
+                     WHERE id = ? AND next_attempt_at = ?",
                     now,
                     attempts,
-                    row.id
+                    row.id,
+                    claim_until
                 )
                 .execute(pool)
                 .await?;
@@ -204,11 +210,13 @@ pub async fn deliver_due(
                 let next = now + delay;
                 let error = clip(error);
                 sqlx::query!(
-                    "UPDATE outbox SET attempts = ?, next_attempt_at = ?, error = ? WHERE id = ?",
+                    "UPDATE outbox SET attempts = ?, next_attempt_at = ?, error = ?
+                     WHERE id = ? AND next_attempt_at = ?",
                     attempts,
                     next,
                     error,
-                    row.id
+                    row.id,
+                    claim_until
                 )
                 .execute(pool)
                 .await?;
@@ -217,11 +225,13 @@ pub async fn deliver_due(
             Outcome::Transient(error) | Outcome::Permanent(error) => {
                 let error = clip(error);
                 sqlx::query!(
-                    "UPDATE outbox SET attempts = ?, failed_at = ?, error = ? WHERE id = ?",
+                    "UPDATE outbox SET attempts = ?, failed_at = ?, error = ?
+                     WHERE id = ? AND next_attempt_at = ?",
                     attempts,
                     now,
                     error,
-                    row.id
+                    row.id,
+                    claim_until
                 )
                 .execute(pool)
                 .await?;
