@@ -5,7 +5,7 @@
 //! Organised by feature: each folder holds its wire types (`mod.rs`), its
 //! server functions (`api.rs`), its pages, and its server-side logic (`ssr`).
 
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 pub mod admin;
 pub mod auth;

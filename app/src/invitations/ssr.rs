@@ -379,7 +379,8 @@ pub async fn find_invitation(
     id: &str,
     now: UnixTime,
 ) -> Result<Invitation> {
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        InvitationRow,
         r#"SELECT i.id, i.tenant_id, i.guest_user_id, u.user_principal_name AS guest_upn, i.invited_email,
                   i.invited_name, i.redirect_url, i.message, i.status, i.created_by, i.created_at,
                   i.expires_at, i.redeemed_at, i.send_email AS "send_email: bool"
@@ -391,22 +392,47 @@ pub async fn find_invitation(
     .fetch_optional(conn)
     .await?
     .ok_or_else(|| AppError::NotFound("The invitation".into()))?;
-    Ok(Invitation {
-        status: status_at(&row.status, row.expires_at, now),
-        id: row.id,
-        tenant_id: row.tenant_id,
-        guest_user_id: row.guest_user_id,
-        guest_upn: row.guest_upn,
-        invited_email: row.invited_email,
-        invited_name: row.invited_name,
-        redirect_url: row.redirect_url,
-        message: row.message,
-        created_by: row.created_by,
-        created_at: row.created_at,
-        expires_at: row.expires_at,
-        redeemed_at: row.redeemed_at,
-        send_email: row.send_email,
-    })
+    Ok(row.at(now))
+}
+
+/// An `invitations` row joined with its guest's UPN, as the queries here
+/// read it; [`InvitationRow::at`] derives the status at a given time.
+struct InvitationRow {
+    id: String,
+    tenant_id: String,
+    guest_user_id: String,
+    guest_upn: String,
+    invited_email: String,
+    invited_name: Option<String>,
+    redirect_url: String,
+    message: Option<String>,
+    status: String,
+    created_by: String,
+    created_at: i64,
+    expires_at: i64,
+    redeemed_at: Option<i64>,
+    send_email: bool,
+}
+
+impl InvitationRow {
+    fn at(self, now: UnixTime) -> Invitation {
+        Invitation {
+            status: status_at(&self.status, self.expires_at, now),
+            id: self.id,
+            tenant_id: self.tenant_id,
+            guest_user_id: self.guest_user_id,
+            guest_upn: self.guest_upn,
+            invited_email: self.invited_email,
+            invited_name: self.invited_name,
+            redirect_url: self.redirect_url,
+            message: self.message,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            redeemed_at: self.redeemed_at,
+            send_email: self.send_email,
+        }
+    }
 }
 
 /// Issues a new link for a pending (or expired) invitation: a new token and a
@@ -565,7 +591,8 @@ pub async fn list_invitations(
         }
         None => (i64::MAX, String::new()),
     };
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        InvitationRow,
         r#"SELECT i.id, i.tenant_id, i.guest_user_id, u.user_principal_name AS guest_upn, i.invited_email,
                   i.invited_name, i.redirect_url, i.message, i.status, i.created_by, i.created_at,
                   i.expires_at, i.redeemed_at, i.send_email AS "send_email: bool"
@@ -586,25 +613,7 @@ pub async fn list_invitations(
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| Invitation {
-            status: status_at(&row.status, row.expires_at, now),
-            id: row.id,
-            tenant_id: row.tenant_id,
-            guest_user_id: row.guest_user_id,
-            guest_upn: row.guest_upn,
-            invited_email: row.invited_email,
-            invited_name: row.invited_name,
-            redirect_url: row.redirect_url,
-            message: row.message,
-            created_by: row.created_by,
-            created_at: row.created_at,
-            expires_at: row.expires_at,
-            redeemed_at: row.redeemed_at,
-            send_email: row.send_email,
-        })
-        .collect())
+    Ok(rows.into_iter().map(|row| row.at(now)).collect())
 }
 
 /// Resets a redeemed guest's redemption (DESIGN §2): unbinds its home

@@ -54,7 +54,8 @@ pub async fn find_tenant_by_slug(
     slug: &TenantSlug,
 ) -> Result<Option<Tenant>> {
     let slug = slug.as_str();
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        TenantRow,
         r#"SELECT id, slug, display_name, domain, plan, premium_seats,
                   members_can_invite AS "members_can_invite: bool",
                   email_otp_enabled AS "email_otp_enabled: bool", invitation_ttl_days
@@ -63,21 +64,12 @@ pub async fn find_tenant_by_slug(
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|row| Tenant {
-        id: row.id,
-        slug: row.slug,
-        display_name: row.display_name,
-        domain: row.domain,
-        plan: plan_from_db(&row.plan),
-        premium_seats: row.premium_seats,
-        members_can_invite: row.members_can_invite,
-        email_otp_enabled: row.email_otp_enabled,
-        invitation_ttl_days: row.invitation_ttl_days,
-    }))
+    Ok(row.map(Tenant::from))
 }
 
 pub async fn find_tenant_by_id(conn: &mut SqliteConnection, id: &str) -> Result<Option<Tenant>> {
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        TenantRow,
         r#"SELECT id, slug, display_name, domain, plan, premium_seats,
                   members_can_invite AS "members_can_invite: bool",
                   email_otp_enabled AS "email_otp_enabled: bool", invitation_ttl_days
@@ -86,17 +78,36 @@ pub async fn find_tenant_by_id(conn: &mut SqliteConnection, id: &str) -> Result<
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|row| Tenant {
-        id: row.id,
-        slug: row.slug,
-        display_name: row.display_name,
-        domain: row.domain,
-        plan: plan_from_db(&row.plan),
-        premium_seats: row.premium_seats,
-        members_can_invite: row.members_can_invite,
-        email_otp_enabled: row.email_otp_enabled,
-        invitation_ttl_days: row.invitation_ttl_days,
-    }))
+    Ok(row.map(Tenant::from))
+}
+
+/// A `tenants` row as the queries above read it.
+struct TenantRow {
+    id: String,
+    slug: String,
+    display_name: String,
+    domain: String,
+    plan: String,
+    premium_seats: i64,
+    members_can_invite: bool,
+    email_otp_enabled: bool,
+    invitation_ttl_days: i64,
+}
+
+impl From<TenantRow> for Tenant {
+    fn from(row: TenantRow) -> Self {
+        Self {
+            id: row.id,
+            slug: row.slug,
+            display_name: row.display_name,
+            domain: row.domain,
+            plan: plan_from_db(&row.plan),
+            premium_seats: row.premium_seats,
+            members_can_invite: row.members_can_invite,
+            email_otp_enabled: row.email_otp_enabled,
+            invitation_ttl_days: row.invitation_ttl_days,
+        }
+    }
 }
 
 /// The tenant named by `slug`, or a 404-shaped error.
@@ -251,11 +262,15 @@ pub async fn find_tenant_by_domain(
     conn: &mut SqliteConnection,
     domain: &str,
 ) -> Result<Option<Tenant>> {
-    let id = sqlx::query_scalar!("SELECT id FROM tenants WHERE domain = ?", domain)
-        .fetch_optional(&mut *conn)
-        .await?;
-    match id {
-        Some(id) => find_tenant_by_id(conn, &id).await,
-        None => Ok(None),
-    }
+    let row = sqlx::query_as!(
+        TenantRow,
+        r#"SELECT id, slug, display_name, domain, plan, premium_seats,
+                  members_can_invite AS "members_can_invite: bool",
+                  email_otp_enabled AS "email_otp_enabled: bool", invitation_ttl_days
+           FROM tenants WHERE domain = ?"#,
+        domain
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Tenant::from))
 }
