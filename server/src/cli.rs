@@ -84,7 +84,12 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub key: KeyArgs,
     /// Seed the demo data and show the demo sign-ins on the landing page.
-    #[arg(long, env = "GATEHOUSE_DEMO")]
+    #[arg(
+        long,
+        env = "GATEHOUSE_DEMO",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
     pub demo: bool,
     /// Folder of the built site (cargo-leptos' `target/site`).
     #[arg(long, env = "GATEHOUSE_SITE_ROOT", default_value = "target/site")]

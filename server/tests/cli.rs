@@ -419,6 +419,8 @@ fn sigterm_stops_the_server_gracefully() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .args(["serve", "--addr", "127.0.0.1:0", "--log", "info"])
+        // As `make run` starts it.
+        .env("GATEHOUSE_DEMO", "1")
         .arg("--database-url")
         .arg(format!("sqlite:{}", dir.path().join("g.db").display()))
         .arg("--secret-key-file")
