@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::{spawn_app, T0};
+use common::wire::{AppError, UserPage};
+use common::{app_error, spawn_app};
 use reqwest::StatusCode;
-use serde_json::Value;
 
 #[tokio::test]
 async fn a_tenant_admin_sees_their_users_page() {
@@ -36,8 +36,7 @@ async fn an_admin_of_another_tenant_gets_403_on_page_and_server_functions() {
             .call(function, &[("slug", "contoso")], Some(&cookie))
             .await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{function}");
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(body, Value::from("Forbidden"), "{function}");
+        assert_eq!(app_error(response).await, AppError::Forbidden, "{function}");
     }
 }
 
@@ -88,23 +87,11 @@ async fn an_unknown_tenant_or_page_is_404() {
 #[tokio::test]
 async fn users_come_50_a_page_ordered_by_upn_with_a_cursor() {
     let app = spawn_app().await;
-    let tenant: String = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'woodgrove'")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
+    app.set_seats("woodgrove", 24).await;
+    let token = app.api_token("woodgrove").await;
     for i in 0..118 {
-        sqlx::query(
-            "INSERT INTO users (id, tenant_id, user_principal_name, display_name, user_type, created_at)
-             VALUES (?, ?, ?, ?, 'Member', ?)",
-        )
-        .bind(format!("bulk-{i}"))
-        .bind(&tenant)
-        .bind(format!("user{i:03}@woodgrove.test"))
-        .bind(format!("User {i}"))
-        .bind(T0)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+        app.api_invite(&token, &format!("user{i:03}@fabrikam.test"))
+            .await;
     }
     let cookie = app.signed_in("admin@woodgrove.test").await;
     let mut seen = Vec::new();
@@ -115,27 +102,17 @@ async fn users_come_50_a_page_ordered_by_upn_with_a_cursor() {
         if let Some(after) = &after {
             form.push(("after", after));
         }
-        let page: Value = app
-            .call("list_users", &form, Some(&cookie))
-            .await
-            .json()
-            .await
-            .unwrap();
-        let users = page["users"].as_array().unwrap();
-        assert!(users.len() <= 50);
-        seen.extend(
-            users
-                .iter()
-                .map(|user| user["upn"].as_str().unwrap().to_owned()),
-        );
+        let page: UserPage = app.fetch("list_users", &form, Some(&cookie)).await;
+        assert!(page.users.len() <= 50);
+        seen.extend(page.users.into_iter().map(|user| user.upn));
         pages += 1;
-        match page["next"].as_str() {
-            Some(next) => after = Some(next.to_owned()),
+        match page.next {
+            Some(next) => after = Some(next),
             None => break,
         }
     }
     assert_eq!(pages, 3);
-    assert_eq!(seen.len(), 120, "118 bulk users, the admin and Megan");
+    assert_eq!(seen.len(), 120, "118 guests, the admin and Megan");
     let mut sorted = seen.clone();
     sorted.sort();
     assert_eq!(seen, sorted, "ordered by UPN, no repeats across pages");
@@ -155,6 +132,5 @@ async fn a_malformed_cursor_is_a_clear_400() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["Invalid"]["field"], "after");
+    assert!(app_error(response).await.for_field("after").is_some());
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::spawn_app;
+use common::{api_error, json_reply, spawn_app, ApiInvitation, ApiPage, ApiUser, TestApp, Ticket};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -15,7 +15,7 @@ fn invite_body(email: &str) -> Value {
     })
 }
 
-async fn invite(app: &common::TestApp, token: &str, email: &str) -> reqwest::Response {
+async fn invite(app: &TestApp, token: &str, email: &str) -> reqwest::Response {
     app.api(Method::POST, "/api/v1/invitations", token)
         .json(&invite_body(email))
         .send()
@@ -23,55 +23,59 @@ async fn invite(app: &common::TestApp, token: &str, email: &str) -> reqwest::Res
         .unwrap()
 }
 
-async fn error_code(response: reqwest::Response) -> String {
-    let body: Value = response.json().await.unwrap();
-    body["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+/// Invites `email`, which must succeed.
+async fn invited(app: &TestApp, token: &str, email: &str) -> ApiInvitation {
+    json_reply(invite(app, token, email).await, StatusCode::CREATED).await
+}
+
+async fn guests(app: &TestApp, token: &str) -> Vec<ApiUser> {
+    let page: ApiPage<ApiUser> = app.api_get("/api/v1/users?userType=Guest", token).await;
+    page.value
+}
+
+async fn invitations(app: &TestApp, token: &str, status: &str) -> Vec<ApiInvitation> {
+    let path = format!("/api/v1/invitations?status={status}");
+    let page: ApiPage<ApiInvitation> = app.api_get(&path, token).await;
+    page.value
 }
 
 #[tokio::test]
 async fn creating_an_invitation_creates_the_pending_guest_and_returns_the_redeem_url() {
     let app = spawn_app().await;
     let token = app.api_token("woodgrove").await;
-    let response = invite(&app, &token, "Bob@Fabrikam.test").await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["status"], "PendingAcceptance");
-    assert_eq!(body["invitedUserEmailAddress"], "bob@fabrikam.test");
+    let body = invited(&app, &token, "Bob@Fabrikam.test").await;
+    assert_eq!(body.status, "PendingAcceptance");
+    assert_eq!(body.invited_user_email_address, "bob@fabrikam.test");
     assert_eq!(
-        body["invitedUser"]["userPrincipalName"],
+        body.invited_user.user_principal_name,
         "bob_fabrikam.test#EXT#@woodgrove.test"
     );
-    let redeem_url = body["inviteRedeemUrl"].as_str().unwrap();
-    let ticket = redeem_url
-        .strip_prefix(&format!("{}/redeem?ticket=", app.base))
-        .expect(redeem_url);
-    assert_eq!(ticket.len(), 43, "256 bits in base64url");
+    let redeem_url = body.invite_redeem_url.as_deref().unwrap();
+    assert!(
+        redeem_url.starts_with(&format!("{}/redeem?ticket=", app.base)),
+        "{redeem_url}"
+    );
+    let ticket = body.ticket();
+    assert_eq!(ticket.as_str().len(), 43, "256 bits in base64url");
 
     // Only the token's hash is stored.
     let stored: String = sqlx::query_scalar("SELECT token_hash FROM invitations")
         .fetch_one(&app.state.pool)
         .await
         .unwrap();
-    assert_eq!(stored, app::ssr::crypto::token_hash(ticket));
-    assert!(!stored.contains(ticket));
+    assert_eq!(stored, app::ssr::crypto::token_hash(ticket.as_str()));
+    assert!(!stored.contains(ticket.as_str()));
 
-    let guests: Value = app
-        .api(Method::GET, "/api/v1/users?userType=Guest", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let guest = &guests["value"][0];
-    assert_eq!(guest["id"], body["invitedUser"]["id"]);
-    assert_eq!(guest["userType"], "Guest");
-    assert_eq!(guest["externalUserState"], "PendingAcceptance");
-    assert_eq!(guest["mail"], "bob@fabrikam.test");
-    assert_eq!(guests["value"].as_array().unwrap().len(), 1);
+    let guests = guests(&app, &token).await;
+    assert_eq!(guests.len(), 1);
+    let guest = &guests[0];
+    assert_eq!(guest.id, body.invited_user.id);
+    assert_eq!(guest.user_type, "Guest");
+    assert_eq!(
+        guest.external_user_state.as_deref(),
+        Some("PendingAcceptance")
+    );
+    assert_eq!(guest.mail.as_deref(), Some("bob@fabrikam.test"));
     assert_eq!(app.audit_count("invitation.create", "success").await, 1);
 }
 
@@ -93,10 +97,9 @@ async fn a_missing_or_malformed_address_is_a_400_and_creates_nothing() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
-        let error: Value = response.json().await.unwrap();
-        assert_eq!(error["error"]["code"], "invalidInput", "{body}");
-        assert!(!error["error"]["message"].as_str().unwrap().is_empty());
+        let error = api_error(response, StatusCode::BAD_REQUEST).await;
+        assert_eq!(error.code, "invalidInput", "{body}");
+        assert!(!error.message.is_empty());
     }
     let not_json = app
         .api(Method::POST, "/api/v1/invitations", &token)
@@ -120,43 +123,26 @@ async fn a_missing_or_malformed_address_is_a_400_and_creates_nothing() {
 async fn a_second_live_invitation_for_the_same_address_is_a_409() {
     let app = spawn_app().await;
     let token = app.api_token("woodgrove").await;
-    assert_eq!(
-        invite(&app, &token, "bob@fabrikam.test").await.status(),
-        StatusCode::CREATED
-    );
+    invited(&app, &token, "bob@fabrikam.test").await;
     let again = invite(&app, &token, "BOB@fabrikam.test").await;
-    assert_eq!(again.status(), StatusCode::CONFLICT);
-    assert_eq!(error_code(again).await, "conflict");
+    assert_eq!(
+        api_error(again, StatusCode::CONFLICT).await.code,
+        "conflict"
+    );
 }
 
 #[tokio::test]
 async fn a_premium_tenant_refuses_guests_beyond_five_per_seat() {
     let app = spawn_app().await;
-    let slug = app::domain::TenantSlug::parse("woodgrove").unwrap();
-    let one_seat = app::domain::Licence::parse(app::domain::Plan::Premium, Some(1)).unwrap();
-    app::tenants::ssr::set_plan(&app.state.pool, &slug, one_seat, "tests", common::T0)
-        .await
-        .unwrap();
+    app.set_seats("woodgrove", 1).await;
     let token = app.api_token("woodgrove").await;
     for i in 0..5 {
-        assert_eq!(
-            invite(&app, &token, &format!("guest{i}@fabrikam.test"))
-                .await
-                .status(),
-            StatusCode::CREATED
-        );
+        invited(&app, &token, &format!("guest{i}@fabrikam.test")).await;
     }
     let over = invite(&app, &token, "guest5@fabrikam.test").await;
-    assert_eq!(over.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = over.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "licenseCapacityExceeded");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("5 guests"),
-        "{body}"
-    );
+    let error = api_error(over, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(error.code, "licenseCapacityExceeded");
+    assert!(error.message.contains("5 guests"), "{error:?}");
     let guests: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE user_type = 'Guest'")
         .fetch_one(&app.state.pool)
         .await
@@ -168,11 +154,9 @@ async fn a_premium_tenant_refuses_guests_beyond_five_per_seat() {
 async fn a_free_tenant_may_invite() {
     let app = spawn_app().await;
     let token = app.api_token("contoso").await;
-    let response = invite(&app, &token, "bob@fabrikam.test").await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let body: Value = response.json().await.unwrap();
+    let body = invited(&app, &token, "bob@fabrikam.test").await;
     assert_eq!(
-        body["invitedUser"]["userPrincipalName"],
+        body.invited_user.user_principal_name,
         "bob_fabrikam.test#EXT#@contoso.test"
     );
 }
@@ -182,17 +166,15 @@ async fn without_a_valid_token_the_api_says_401_and_another_tenant_sees_404() {
     let app = spawn_app().await;
     let woodgrove = app.api_token("woodgrove").await;
     let contoso = app.api_token("contoso").await;
-    let created: Value = invite(&app, &woodgrove, "bob@fabrikam.test")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let path = format!("/api/v1/invitations/{}", created["id"].as_str().unwrap());
+    let created = invited(&app, &woodgrove, "bob@fabrikam.test").await;
+    let path = format!("/api/v1/invitations/{}", created.id);
 
     let anonymous = app.client.get(app.url(&path)).send().await.unwrap();
-    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
-    assert_eq!(error_code(anonymous).await, "unauthenticated");
+    assert_eq!(
+        api_error(anonymous, StatusCode::UNAUTHORIZED).await.code,
+        "unauthenticated"
+    );
     let forged = app
         .api(Method::GET, &path, "gh_forged")
         .send()
@@ -212,29 +194,13 @@ async fn without_a_valid_token_the_api_says_401_and_another_tenant_sees_404() {
             .unwrap();
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
     }
-    let theirs: Value = app
-        .api(Method::GET, "/api/v1/users?userType=Guest", &contoso)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        theirs["value"],
-        json!([]),
+    assert!(
+        guests(&app, &contoso).await.is_empty(),
         "Contoso sees none of Woodgrove's guests"
     );
-    let mine: Value = app
-        .api(Method::GET, &path, &woodgrove)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mine: ApiInvitation = app.api_get(&path, &woodgrove).await;
     assert_eq!(
-        mine["status"], "PendingAcceptance",
+        mine.status, "PendingAcceptance",
         "the other tenant changed nothing"
     );
 }
@@ -243,39 +209,21 @@ async fn without_a_valid_token_the_api_says_401_and_another_tenant_sees_404() {
 async fn resending_issues_a_new_link_and_kills_the_old_one() {
     let app = spawn_app().await;
     let token = app.api_token("woodgrove").await;
-    let created: Value = invite(&app, &token, "bob@fabrikam.test")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = created["id"].as_str().unwrap();
-    let old_ticket = created["inviteRedeemUrl"]
-        .as_str()
-        .unwrap()
-        .rsplit_once('=')
-        .unwrap()
-        .1
-        .to_owned();
+    let created = invited(&app, &token, "bob@fabrikam.test").await;
+    let old_ticket = created.ticket();
 
     let response = app
         .api(
             Method::POST,
-            &format!("/api/v1/invitations/{id}/resend"),
+            &format!("/api/v1/invitations/{}/resend", created.id),
             &token,
         )
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let resent: Value = response.json().await.unwrap();
-    assert_eq!(resent["id"], id, "the same invitation");
-    let new_ticket = resent["inviteRedeemUrl"]
-        .as_str()
-        .unwrap()
-        .rsplit_once('=')
-        .unwrap()
-        .1
-        .to_owned();
+    let resent: ApiInvitation = json_reply(response, StatusCode::OK).await;
+    assert_eq!(resent.id, created.id, "the same invitation");
+    let new_ticket = resent.ticket();
     assert_ne!(new_ticket, old_ticket);
     let hashes: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM invitations")
         .fetch_all(&app.state.pool)
@@ -283,7 +231,7 @@ async fn resending_issues_a_new_link_and_kills_the_old_one() {
         .unwrap();
     assert_eq!(
         hashes,
-        vec![app::ssr::crypto::token_hash(&new_ticket)],
+        vec![app::ssr::crypto::token_hash(new_ticket.as_str())],
         "the old link's hash is gone"
     );
     assert_eq!(app.audit_count("invitation.resend", "success").await, 1);
@@ -293,38 +241,17 @@ async fn resending_issues_a_new_link_and_kills_the_old_one() {
 async fn a_revoked_invitation_stays_revoked_and_cannot_be_resent() {
     let app = spawn_app().await;
     let token = app.api_token("woodgrove").await;
-    let created: Value = invite(&app, &token, "bob@fabrikam.test")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let path = format!("/api/v1/invitations/{}", created["id"].as_str().unwrap());
+    let created = invited(&app, &token, "bob@fabrikam.test").await;
+    let path = format!("/api/v1/invitations/{}", created.id);
+    let revoke = || app.api(Method::DELETE, &path, &token).send();
+    assert_eq!(revoke().await.unwrap().status(), StatusCode::NO_CONTENT);
     assert_eq!(
-        app.api(Method::DELETE, &path, &token)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::NO_CONTENT
-    );
-    assert_eq!(
-        app.api(Method::DELETE, &path, &token)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        revoke().await.unwrap().status(),
         StatusCode::NO_CONTENT,
         "idempotent"
     );
-    let shown: Value = app
-        .api(Method::GET, &path, &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(shown["status"], "Revoked");
+    let shown: ApiInvitation = app.api_get(&path, &token).await;
+    assert_eq!(shown.status, "Revoked");
     let resend = app
         .api(Method::POST, &format!("{path}/resend"), &token)
         .send()
@@ -332,86 +259,36 @@ async fn a_revoked_invitation_stays_revoked_and_cannot_be_resent() {
         .unwrap();
     assert_eq!(resend.status(), StatusCode::CONFLICT);
     // The guest can be invited afresh, on the same user object.
-    let again: Value = invite(&app, &token, "bob@fabrikam.test")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(again["invitedUser"]["id"], created["invitedUser"]["id"]);
-    let revoked: Value = app
-        .api(Method::GET, "/api/v1/invitations?status=Revoked", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(revoked["value"].as_array().unwrap().len(), 1);
+    let again = invited(&app, &token, "bob@fabrikam.test").await;
+    assert_eq!(again.invited_user.id, created.invited_user.id);
+    assert_eq!(invitations(&app, &token, "Revoked").await.len(), 1);
 }
 
 #[tokio::test]
 async fn an_invitation_expires_after_the_tenants_ttl_and_can_be_renewed() {
     let app = spawn_app().await;
     let token = app.api_token("woodgrove").await;
-    let created: Value = invite(&app, &token, "bob@fabrikam.test")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let path = format!("/api/v1/invitations/{}", created["id"].as_str().unwrap());
+    let created = invited(&app, &token, "bob@fabrikam.test").await;
+    let path = format!("/api/v1/invitations/{}", created.id);
 
     app.clock.advance(30 * 24 * 60 * 60 - 1);
-    let shown: Value = app
-        .api(Method::GET, &path, &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(shown["status"], "PendingAcceptance");
+    let shown: ApiInvitation = app.api_get(&path, &token).await;
+    assert_eq!(shown.status, "PendingAcceptance");
     app.clock.advance(1);
-    let shown: Value = app
-        .api(Method::GET, &path, &token)
-        .send()
+    let shown: ApiInvitation = app.api_get(&path, &token).await;
+    assert_eq!(shown.status, "Expired");
+    assert_eq!(invitations(&app, &token, "Expired").await.len(), 1);
+    assert!(invitations(&app, &token, "PendingAcceptance")
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(shown["status"], "Expired");
-    let expired: Value = app
-        .api(Method::GET, "/api/v1/invitations?status=Expired", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(expired["value"].as_array().unwrap().len(), 1);
-    let pending: Value = app
-        .api(
-            Method::GET,
-            "/api/v1/invitations?status=PendingAcceptance",
-            &token,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(pending["value"], json!([]));
+        .is_empty());
 
-    let resent: Value = app
+    let response = app
         .api(Method::POST, &format!("{path}/resend"), &token)
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
-    assert_eq!(resent["status"], "PendingAcceptance");
+    let resent: ApiInvitation = json_reply(response, StatusCode::OK).await;
+    assert_eq!(resent.status, "PendingAcceptance");
     let bad = app
         .api(Method::GET, "/api/v1/invitations?status=Whatever", &token)
         .send()
@@ -424,52 +301,37 @@ async fn an_invitation_expires_after_the_tenants_ttl_and_can_be_renewed() {
 async fn reset_redemption_keeps_the_object_id_and_issues_a_new_invitation() {
     let app = spawn_app().await;
     let token = app.api_token("woodgrove").await;
-    let created: Value = invite(&app, &token, "bob@fabrikam.test")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let guest_id = created["invitedUser"]["id"].as_str().unwrap().to_owned();
-    // As if Bob had redeemed with an e-mail passcode.
-    sqlx::query(
-        "UPDATE users SET external_user_state = 'Accepted', home_kind = 'email_otp', home_ref = 'bob@fabrikam.test' WHERE id = ?",
-    )
-    .bind(&guest_id)
-    .execute(&app.state.pool)
-    .await
-    .unwrap();
-    sqlx::query("UPDATE invitations SET status = 'Accepted'")
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    let created = invited(&app, &token, "bob@fabrikam.test").await;
+    let guest_id = created.invited_user.id.clone();
+    // Bob redeems with an e-mail passcode.
+    let ticket = created.ticket();
+    let bob = app.passcode_session(&ticket, "bob@fabrikam.test").await;
+    let accepted = app
+        .call(
+            "accept_invitation",
+            &[("ticket", ticket.as_str())],
+            Some(&bob),
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
 
-    let mut conn = app.state.pool.acquire().await.unwrap();
-    let tenant = app::tenants::ssr::require_tenant(
-        &mut conn,
-        &app::domain::TenantSlug::parse("woodgrove").unwrap(),
-    )
-    .await
-    .unwrap();
-    drop(conn);
-    let redirect = app::domain::RedirectUrl::parse("https://foo.woodgrove.test/").unwrap();
-    let mail = app::invitations::ssr::MailContext {
-        public_url: &app.state.config.public_url,
-        key: &app.state.secret_key,
-    };
-    let issued = app::invitations::ssr::reset_redemption(
-        &app.state.pool,
-        mail,
-        &tenant,
-        &guest_id,
-        &redirect,
-        &app::invitations::ssr::Inviter::Cli,
-        common::T0,
-    )
-    .await
-    .unwrap();
-    assert_eq!(issued.invitation.guest_user_id, guest_id, "same object");
+    // The admin resets it on the portal (no API or command does yet).
+    let admin = app.signed_in("admin@woodgrove.test").await;
+    let reset = app
+        .call(
+            "reset_redemption",
+            &[("slug", "woodgrove"), ("id", &created.id)],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(reset.status(), StatusCode::OK);
+
+    let pending = invitations(&app, &token, "PendingAcceptance").await;
+    assert_eq!(pending.len(), 1, "a new invitation");
+    assert_ne!(pending[0].id, created.id);
+    assert_eq!(pending[0].invited_user.id, guest_id, "same object");
     assert_eq!(
-        issued.invitation.guest_upn,
+        pending[0].invited_user.user_principal_name,
         "bob_fabrikam.test#EXT#@woodgrove.test"
     );
     let row: (String, Option<String>) =
@@ -483,76 +345,43 @@ async fn reset_redemption_keeps_the_object_id_and_issues_a_new_invitation() {
         app.audit_count("guest.reset_redemption", "success").await,
         1
     );
+    let mails = app.mails_to("bob@fabrikam.test").await;
+    let new_ticket = Ticket::in_mail(&mails[0].text);
+    assert_ne!(new_ticket, ticket);
+    assert_eq!(
+        app.call("redeem_info", &[("ticket", new_ticket.as_str())], None)
+            .await
+            .status(),
+        StatusCode::OK,
+        "the new link is mailed and works"
+    );
 }
 
 #[tokio::test]
 async fn the_users_list_pages_with_an_opaque_cursor_and_refuses_bad_filters() {
     let app = spawn_app().await;
-    let slug = app::domain::TenantSlug::parse("woodgrove").unwrap();
-    let seats = app::domain::Licence::parse(app::domain::Plan::Premium, Some(30)).unwrap();
-    app::tenants::ssr::set_plan(&app.state.pool, &slug, seats, "tests", common::T0)
-        .await
-        .unwrap();
+    app.set_seats("woodgrove", 30).await;
     let token = app.api_token("woodgrove").await;
     for i in 0..105 {
-        assert_eq!(
-            invite(&app, &token, &format!("g{i:03}@fabrikam.test"))
-                .await
-                .status(),
-            StatusCode::CREATED,
-            "{i}"
-        );
+        invited(&app, &token, &format!("g{i:03}@fabrikam.test")).await;
     }
-    let first: Value = app
-        .api(Method::GET, "/api/v1/users?userType=Guest", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(first["value"].as_array().unwrap().len(), 100);
-    let next = first["next"].as_str().unwrap();
-    let second: Value = app
-        .api(
-            Method::GET,
+    let first: ApiPage<ApiUser> = app.api_get("/api/v1/users?userType=Guest", &token).await;
+    assert_eq!(first.value.len(), 100);
+    let next = first.next.expect("a next page");
+    let second: ApiPage<ApiUser> = app
+        .api_get(
             &format!("/api/v1/users?userType=Guest&cursor={next}"),
             &token,
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(second["value"].as_array().unwrap().len(), 5);
-    assert_eq!(second["next"], Value::Null);
-    let members: Value = app
-        .api(Method::GET, "/api/v1/users?userType=Member", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(members["value"].as_array().unwrap().len(), 2);
-    let with_methods: Value = app
-        .api(
-            Method::GET,
-            "/api/v1/users?userType=Guest&hasMethods=true",
-            &token,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        with_methods["value"],
-        json!([]),
-        "nobody has MFA methods yet"
-    );
+        .await;
+    assert_eq!(second.value.len(), 5);
+    assert_eq!(second.next, None);
+    let members: ApiPage<ApiUser> = app.api_get("/api/v1/users?userType=Member", &token).await;
+    assert_eq!(members.value.len(), 2);
+    let with_methods: ApiPage<ApiUser> = app
+        .api_get("/api/v1/users?userType=Guest&hasMethods=true", &token)
+        .await;
+    assert!(with_methods.value.is_empty(), "nobody has MFA methods yet");
     for bad in [
         "/api/v1/users?userType=Robot",
         "/api/v1/users?cursor=%%%",
@@ -566,6 +395,8 @@ async fn the_users_list_pages_with_an_opaque_cursor_and_refuses_bad_filters() {
         .send()
         .await
         .unwrap();
-    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
-    assert_eq!(error_code(unknown).await, "notFound");
+    assert_eq!(
+        api_error(unknown, StatusCode::NOT_FOUND).await.code,
+        "notFound"
+    );
 }

@@ -3,21 +3,28 @@
 
 mod common;
 
-use common::{session_cookie, set_cookies, spawn_app, DEMO_PASSWORD};
+use common::wire::AppError;
+use common::{app_error, session_cookie, set_cookies, spawn_app, TestApp, DEMO_PASSWORD};
 use reqwest::StatusCode;
 
-#[tokio::test]
-async fn a_member_signs_in_with_a_fresh_http_only_lax_session_cookie() {
-    let app = spawn_app().await;
+/// Megan signs in: the reply and the `Set-Cookie` header of its session.
+async fn megan_signs_in(app: &TestApp) -> (reqwest::Response, String) {
     let response = app
         .sign_in("megan@woodgrove.test", DEMO_PASSWORD, None)
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let cookies = set_cookies(&response);
-    let cookie = cookies
-        .iter()
-        .find(|c| c.starts_with("gatehouse_session="))
-        .expect("session cookie");
+    let cookie = set_cookies(&response)
+        .into_iter()
+        .find(|c| c.contains("gatehouse_session="))
+        .expect("a session cookie");
+    (response, cookie)
+}
+
+#[tokio::test]
+async fn a_member_signs_in_with_a_fresh_http_only_lax_session_cookie() {
+    let app = spawn_app().await;
+    let (response, cookie) = megan_signs_in(&app).await;
+    assert!(cookie.starts_with("gatehouse_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(
@@ -90,10 +97,10 @@ async fn unknown_user_and_wrong_password_get_the_same_answer() {
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     assert!(session_cookie(&wrong).is_none() && session_cookie(&unknown).is_none());
-    let wrong: serde_json::Value = wrong.json().await.unwrap();
-    let unknown: serde_json::Value = unknown.json().await.unwrap();
-    assert_eq!(wrong, unknown);
-    assert_eq!(wrong, serde_json::json!("InvalidCredentials"));
+    let wrong = wrong.text().await.unwrap();
+    assert_eq!(wrong, unknown.text().await.unwrap());
+    let error: AppError = serde_json::from_str(&wrong).unwrap();
+    assert_eq!(error, AppError::InvalidCredentials);
     assert_eq!(app.audit_count("signin", "failure").await, 2);
 }
 
@@ -102,11 +109,9 @@ async fn malformed_sign_in_fields_name_the_field_and_change_nothing() {
     let app = spawn_app().await;
     let response = app.sign_in("not a user name", DEMO_PASSWORD, None).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["Invalid"]["field"], "upn");
+    assert!(app_error(response).await.for_field("upn").is_some());
     let response = app.sign_in("megan@woodgrove.test", "", None).await;
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["Invalid"]["field"], "password");
+    assert!(app_error(response).await.for_field("password").is_some());
     let response = app
         .call("sign_in", &[("upn", "megan@woodgrove.test")], None)
         .await;
@@ -177,16 +182,12 @@ async fn a_session_ends_after_its_lifetime() {
 
 #[tokio::test]
 async fn the_session_cookie_is_secure_when_the_public_url_is_https() {
-    let app = common::spawn_app_at("https://localhost:{port}").await;
-    let response = app
-        .sign_in("megan@woodgrove.test", DEMO_PASSWORD, None)
+    let app = TestApp::builder()
+        .public_url("https://localhost:{port}")
+        .start()
         .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let cookies = set_cookies(&response);
-    let cookie = cookies
-        .iter()
-        .find(|c| c.starts_with("__Host-gatehouse_session="))
-        .expect("cookie");
+    let (_, cookie) = megan_signs_in(&app).await;
+    assert!(cookie.starts_with("__Host-gatehouse_session="), "{cookie}");
     assert!(cookie.ends_with("; Secure"), "{cookie}");
 }
 

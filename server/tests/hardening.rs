@@ -4,7 +4,8 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt;
 
-use common::{spawn_app, DEMO_PASSWORD};
+use common::wire::AppError;
+use common::{app_error, spawn_app, DEMO_PASSWORD};
 use reqwest::header::ORIGIN;
 use reqwest::StatusCode;
 
@@ -21,8 +22,7 @@ async fn a_state_changing_request_from_another_origin_is_refused() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(common::session_cookie(&response).is_none());
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body, serde_json::json!("CrossOrigin"));
+    assert_eq!(app_error(response).await, AppError::CrossOrigin);
     assert_eq!(
         app.audit_count("signin", "success").await,
         0,

@@ -6,36 +6,38 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
-use app::domain::Email;
 use app::mail::ssr::delivery::{MAX_ATTEMPTS, POLL_INTERVAL};
-use app::mail::ssr::{
-    deliver_due, enqueue, invitation_mail, list_outbox, InvitationMail, Mailer, OutboxEntry,
-    OutgoingMail,
-};
-use app::mail::MailStatus;
-use app::ssr::clock::{Clock as _, ManualClock};
-use app::ssr::config::PublicUrl;
-use app::ssr::db::begin_write;
-use app::ssr::AppState;
-use common::{spawn_app, TestApp, T0};
+use app::mail::ssr::{deliver_due, list_outbox, Mailer, OutboxEntry};
+use app::ssr::clock::Clock as _;
+use common::wire::{Invited, MailStatus, OutboxMail};
+use common::{spawn_app, TestApp, Ticket, T0};
 use reqwest::StatusCode;
 use secrecy::SecretString;
-use serde_json::Value;
-use server::startup::{self, Settings};
-
-const TICKET: &str = "TOKEN_abc-123_only-in-the-mail";
+use serde::Deserialize;
 
 /// `node end2end/smtp-sink.mjs 0`: a running SMTP server and the messages it
 /// received. Killed when dropped.
 struct SmtpSink {
     child: Child,
     port: u16,
-    messages: tokio::sync::mpsc::UnboundedReceiver<Value>,
+    messages: tokio::sync::mpsc::UnboundedReceiver<Received>,
+}
+
+/// The sink's first line: where it listens.
+#[derive(Deserialize)]
+struct Listening {
+    listening: u16,
+}
+
+/// A message the sink accepted: its envelope and the raw message.
+#[derive(Debug, Deserialize)]
+struct Received {
+    from: Option<String>,
+    to: Vec<String>,
+    data: String,
 }
 
 impl SmtpSink {
@@ -61,20 +63,17 @@ impl SmtpSink {
         stdout
             .read_line(&mut first)
             .expect("the sink says where it listens");
-        let port = serde_json::from_str::<Value>(&first)
-            .ok()
-            .and_then(|first| first["listening"].as_u64())
-            .and_then(|port| u16::try_from(port).ok())
-            .unwrap_or_else(|| panic!("the sink's first line names its port: {first:?}"));
-        let (lines, messages) = tokio::sync::mpsc::unbounded_channel::<Value>();
+        let Listening { listening: port } = serde_json::from_str(&first)
+            .unwrap_or_else(|_| panic!("the sink's first line names its port: {first:?}"));
+        let (lines, messages) = tokio::sync::mpsc::unbounded_channel();
         std::thread::spawn(move || {
             for line in stdout.lines() {
                 let Ok(line) = line else { break };
-                let Ok(value) = serde_json::from_str::<Value>(&line) else {
+                let Ok(message) = serde_json::from_str::<Received>(&line) else {
                     eprintln!("smtp-sink said: {line}");
                     continue;
                 };
-                if lines.send(value).is_err() {
+                if lines.send(message).is_err() {
                     break;
                 }
             }
@@ -86,21 +85,16 @@ impl SmtpSink {
         }
     }
 
-    fn url(&self) -> SecretString {
-        SecretString::from(format!("smtp://127.0.0.1:{}", self.port))
+    fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
     }
 
     /// The next message the sink accepts, within `wait`.
-    async fn next_message(&mut self, wait: Duration) -> Option<Value> {
+    async fn next_message(&mut self, wait: Duration) -> Option<Received> {
         tokio::time::timeout(wait, self.messages.recv())
             .await
             .ok()
             .flatten()
-    }
-
-    /// Messages already received.
-    fn received(&mut self) -> Vec<Value> {
-        std::iter::from_fn(|| self.messages.try_recv().ok()).collect()
     }
 }
 
@@ -137,36 +131,35 @@ fn readable(data: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn invitation_to(email: &str, public_url: &PublicUrl) -> OutgoingMail {
-    let to = Email::parse(email).expect("an address");
-    let redeem_url = SecretString::from(format!("{}/redeem?ticket={TICKET}", public_url.origin()));
-    invitation_mail(&InvitationMail {
-        tenant_id: "not-checked-here",
-        tenant_name: "Woodgrove",
-        inviter_name: "Megan Bowen",
-        inviter_email: Some("megan@woodgrove.test"),
-        to: &to,
-        message: Some("Welcome, <b>Bob</b>!"),
-        redeem_url: &redeem_url,
-        redirect_url: "http://localhost:3000/myapps",
-        public_url,
-    })
+/// An invitation mail in the outbox: its row and the ticket it carries.
+struct Queued {
+    id: String,
+    ticket: Ticket,
 }
 
-/// Queues `mail` in its own transaction, as a service would.
-async fn queue(state: &AppState, mut mail: OutgoingMail, now: i64) -> String {
-    // The tenant must exist: use the demo's Woodgrove.
-    let mut tx = begin_write(&state.pool).await.expect("a transaction");
-    let tenant: String = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'woodgrove'")
-        .fetch_one(&mut *tx)
+/// Megan invites `email` into Woodgrove on the portal, by e-mail, with a
+/// message that needs escaping: the invitation mail is queued.
+async fn queue_invitation(app: &TestApp, email: &str) -> Queued {
+    let megan = app.signed_in("megan@woodgrove.test").await;
+    let form = [
+        ("slug", "woodgrove"),
+        ("email", email),
+        ("message", "Welcome, <b>Bob</b>!"),
+        ("send_email", "on"),
+    ];
+    let invited: Invited = app.fetch("invite_guest", &form, Some(&megan)).await;
+    let outbox = list_outbox(&app.state.pool, &app.state.secret_key, 100)
         .await
-        .expect("Woodgrove");
-    mail.tenant_id = Some(tenant);
-    let id = enqueue(&mut tx, &state.secret_key, &mail, now)
-        .await
-        .expect("queued");
-    tx.commit().await.expect("committed");
-    id
+        .expect("the outbox");
+    let queued = outbox
+        .into_iter()
+        .find(|entry| entry.to == invited.email)
+        .expect("the invitation mail is queued");
+    let text = &queued.body.as_ref().expect("the body opens").text;
+    Queued {
+        ticket: Ticket::in_mail(text),
+        id: queued.id,
+    }
 }
 
 async fn entry(app: &TestApp, id: &str) -> OutboxEntry {
@@ -178,16 +171,24 @@ async fn entry(app: &TestApp, id: &str) -> OutboxEntry {
         .expect("the mail")
 }
 
-fn mailer(app: &TestApp, url: &SecretString) -> Mailer {
-    Mailer::from_url(url, &app.state.config.public_url).expect("a mailer")
+fn mailer(app: &TestApp, url: &str) -> Mailer {
+    Mailer::from_url(&SecretString::from(url), &app.state.config.public_url).expect("a mailer")
+}
+
+/// A mailer for a relay that is not there.
+fn unreachable_mailer(app: &TestApp) -> Mailer {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().expect("its address").port();
+    drop(listener);
+    mailer(app, &format!("smtp://127.0.0.1:{port}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_queued_mail_is_delivered_by_smtp_and_sealed_at_rest() {
     let mut sink = SmtpSink::start();
     let app = spawn_app().await;
-    let mail = invitation_to("Bob@Fabrikam.test", &app.state.config.public_url);
-    let id = queue(&app.state, mail, app.clock.now()).await;
+    let Queued { id, ticket } = queue_invitation(&app, "Bob@Fabrikam.test").await;
+    let ticket = ticket.as_str();
 
     let sealed: Vec<u8> = sqlx::query_scalar("SELECT sealed_body FROM outbox WHERE id = ?")
         .bind(&id)
@@ -195,34 +196,31 @@ async fn a_queued_mail_is_delivered_by_smtp_and_sealed_at_rest() {
         .await
         .expect("the row");
     assert!(
-        !sealed.windows(TICKET.len()).any(|w| w == TICKET.as_bytes()),
+        !sealed.windows(ticket.len()).any(|w| w == ticket.as_bytes()),
         "the redeem token is not stored in clear"
     );
     let queued = entry(&app, &id).await;
     assert_eq!(queued.status(), MailStatus::Queued);
-    assert!(queued.body.expect("the body opens").text.contains(TICKET));
+    assert!(queued.body.expect("the body opens").text.contains(ticket));
 
     let mailer = mailer(&app, &sink.url());
-    let sent = deliver_due(
-        &app.state.pool,
-        &app.state.secret_key,
-        &mailer,
-        app.clock.now(),
-    )
-    .await
-    .expect("delivery");
+    let (pool, key) = (&app.state.pool, &app.state.secret_key);
+    let sent = deliver_due(pool, key, &mailer, app.clock.now())
+        .await
+        .expect("delivery");
     assert_eq!(sent, 1);
 
     let message = sink
         .next_message(Duration::from_secs(10))
         .await
         .expect("the sink got the mail");
-    assert_eq!(message["to"], serde_json::json!(["bob@fabrikam.test"]));
+    assert_eq!(message.to, ["bob@fabrikam.test"]);
     assert_eq!(
-        message["from"], "no-reply@localhost",
+        message.from.as_deref(),
+        Some("no-reply@localhost"),
         "the public URL is an IP"
     );
-    let data = readable(message["data"].as_str().expect("the raw message"));
+    let data = readable(&message.data);
     assert!(data.contains("To: bob@fabrikam.test"), "{data}");
     assert!(
         data.contains(&format!("Message-ID: <{id}@localhost>")),
@@ -236,7 +234,7 @@ async fn a_queued_mail_is_delivered_by_smtp_and_sealed_at_rest() {
     assert!(data.contains("Content-Type: text/plain"), "{data}");
     assert!(data.contains("Content-Type: text/html"), "{data}");
     assert!(
-        data.contains(&format!("/redeem?ticket={TICKET}")),
+        data.contains(&format!("/redeem?ticket={ticket}")),
         "the link arrives: {data}"
     );
     assert!(
@@ -250,28 +248,29 @@ async fn a_queued_mail_is_delivered_by_smtp_and_sealed_at_rest() {
     assert_eq!(row.error, None);
     assert_eq!(row.status(), MailStatus::Sent);
 
-    // Sent is sent: nothing goes out twice.
-    let again = deliver_due(&app.state.pool, &app.state.secret_key, &mailer, T0 + 3600)
+    // Sent is sent: nothing goes out twice. The next mail the relay sees is
+    // a later one (the sink prints each message before it answers).
+    let again = deliver_due(pool, key, &mailer, T0 + 3600)
         .await
         .expect("delivery");
     assert_eq!(again, 0);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(sink.received().is_empty());
-}
-
-/// A loopback port with nothing listening on it.
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
-    listener.local_addr().expect("its address").port()
+    queue_invitation(&app, "carol@fabrikam.test").await;
+    let later = deliver_due(pool, key, &mailer, T0 + 3600)
+        .await
+        .expect("delivery");
+    assert_eq!(later, 1);
+    let next = sink
+        .next_message(Duration::from_secs(10))
+        .await
+        .expect("the sink got the later mail");
+    assert_eq!(next.to, ["carol@fabrikam.test"], "nothing came twice");
 }
 
 #[tokio::test]
 async fn an_unreachable_relay_is_retried_with_back_off_then_given_up() {
     let app = spawn_app().await;
-    let mail = invitation_to("bob@fabrikam.test", &app.state.config.public_url);
-    let id = queue(&app.state, mail, app.clock.now()).await;
-    let url = SecretString::from(format!("smtp://127.0.0.1:{}", closed_port()));
-    let mailer = mailer(&app, &url);
+    let Queued { id, ticket } = queue_invitation(&app, "bob@fabrikam.test").await;
+    let mailer = unreachable_mailer(&app);
     let (pool, key) = (&app.state.pool, &app.state.secret_key);
 
     assert_eq!(
@@ -287,7 +286,7 @@ async fn an_unreachable_relay_is_retried_with_back_off_then_given_up() {
     assert_eq!(row.status(), MailStatus::Retrying);
     let error = row.error.expect("the error is recorded");
     assert!(!error.is_empty());
-    assert!(!error.contains(TICKET));
+    assert!(!error.contains(ticket.as_str()));
 
     // Not before its time…
     app.clock.advance(29);
@@ -332,30 +331,19 @@ async fn an_unreachable_relay_is_retried_with_back_off_then_given_up() {
 async fn smtp_refusals_are_permanent_or_temporary_as_the_relay_says() {
     let sink = SmtpSink::start();
     let app = spawn_app().await;
-    let public_url = app.state.config.public_url.clone();
-    let rejected = queue(
-        &app.state,
-        invitation_to("nobody@reject.test", &public_url),
-        T0,
-    )
-    .await;
-    let deferred = queue(
-        &app.state,
-        invitation_to("later@defer.test", &public_url),
-        T0,
-    )
-    .await;
+    let rejected = queue_invitation(&app, "nobody@reject.test").await;
+    let deferred = queue_invitation(&app, "later@defer.test").await;
     let mailer = mailer(&app, &sink.url());
 
     let sent = deliver_due(&app.state.pool, &app.state.secret_key, &mailer, T0)
         .await
         .unwrap();
     assert_eq!(sent, 0);
-    let rejected = entry(&app, &rejected).await;
+    let rejected = entry(&app, &rejected.id).await;
     assert_eq!(rejected.status(), MailStatus::Failed, "550: no retry");
     assert_eq!(rejected.attempts, 1);
     assert!(rejected.error.unwrap_or_default().contains("550"));
-    let deferred = entry(&app, &deferred).await;
+    let deferred = entry(&app, &deferred.id).await;
     assert_eq!(deferred.status(), MailStatus::Retrying, "451: retried");
     assert_eq!(deferred.next_attempt_at, T0 + 30);
     assert!(deferred.error.unwrap_or_default().contains("451"));
@@ -364,9 +352,9 @@ async fn smtp_refusals_are_permanent_or_temporary_as_the_relay_says() {
 #[tokio::test]
 async fn a_body_that_does_not_open_is_not_sent() {
     let app = spawn_app().await;
-    let mail = invitation_to("bob@fabrikam.test", &app.state.config.public_url);
-    let id = queue(&app.state, mail, T0).await;
-    // Moved to another address: the sealed body is bound to its row.
+    let Queued { id, .. } = queue_invitation(&app, "bob@fabrikam.test").await;
+    // Moved to another address behind Gatehouse's back (raw SQL: this is the
+    // tampering no service does): the sealed body is bound to its row.
     sqlx::query("UPDATE outbox SET to_address = 'eve@evil.test' WHERE id = ?")
         .bind(&id)
         .execute(&app.state.pool)
@@ -374,103 +362,48 @@ async fn a_body_that_does_not_open_is_not_sent() {
         .unwrap();
     let row = entry(&app, &id).await;
     assert!(row.body.is_none());
-    let url = SecretString::from(format!("smtp://127.0.0.1:{}", closed_port()));
-    deliver_due(
-        &app.state.pool,
-        &app.state.secret_key,
-        &mailer(&app, &url),
-        T0,
-    )
-    .await
-    .unwrap();
+    let mailer = unreachable_mailer(&app);
+    deliver_due(&app.state.pool, &app.state.secret_key, &mailer, T0)
+        .await
+        .unwrap();
     let row = entry(&app, &id).await;
     assert_eq!(row.status(), MailStatus::Failed);
     assert_eq!(row.attempts, 1);
 }
 
-/// Gatehouse as `gatehouse serve` starts it, with the settings adjusted.
-struct Served {
-    base: String,
-    state: AppState,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    served: tokio::task::JoinHandle<Result<(), startup::StartupError>>,
-    _dir: tempfile::TempDir,
-}
-
-async fn serve(demo: bool, smtp_url: Option<SecretString>) -> Served {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let listener = startup::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("local address");
-    let settings = Settings {
-        database_url: format!("sqlite:{}", dir.path().join("gatehouse.db").display()),
-        public_url: PublicUrl::parse(&format!("http://127.0.0.1:{}", addr.port())).unwrap(),
-        smtp_url,
-        secret_key: None,
-        secret_key_file: dir.path().join("secret.key"),
-        demo,
-        site_root: dir.path().join("site").display().to_string(),
-    };
-    let clock: Arc<ManualClock> = ManualClock::starting_at(T0);
-    let state = startup::build_state(&settings, addr, clock)
-        .await
-        .expect("state");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let served = tokio::spawn(startup::serve(listener, state.clone(), async {
-        let _ = stopped.await;
-    }));
-    Served {
-        base: format!("http://{addr}"),
-        state,
-        stop: Some(stop),
-        served,
-        _dir: dir,
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_runs_the_delivery_worker_and_stops_it_gracefully() {
     let mut sink = SmtpSink::start();
-    let mut app = serve(true, Some(sink.url())).await;
-    let mail = invitation_to("carol@fabrikam.test", &app.state.config.public_url);
-    let id = queue(&app.state, mail, T0).await;
+    let mut app = TestApp::builder().smtp(&sink.url()).start().await;
+    let Queued { id, .. } = queue_invitation(&app, "carol@fabrikam.test").await;
 
     let message = sink
         .next_message(POLL_INTERVAL + Duration::from_secs(10))
         .await
         .expect("the worker delivered the mail");
-    assert_eq!(message["to"], serde_json::json!(["carol@fabrikam.test"]));
-    // The sink prints a message before it answers; the row is marked after.
-    let mut sent_at = None;
-    for _ in 0..50 {
-        sent_at = sqlx::query_scalar("SELECT sent_at FROM outbox WHERE id = ?")
-            .bind(&id)
-            .fetch_one(&app.state.pool)
-            .await
-            .unwrap();
-        if sent_at.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(sent_at, Some(T0));
-
-    let _ = app.stop.take().expect("running").send(());
-    let stopped = tokio::time::timeout(Duration::from_secs(15), &mut app.served)
-        .await
-        .expect("the server stops in time")
-        .expect("the server task");
+    assert_eq!(message.to, ["carol@fabrikam.test"]);
+    // A graceful stop lets the worker finish the batch it is sending: once
+    // the server has stopped, the mail is marked sent.
+    let stopped = app.stop().await;
     assert!(stopped.is_ok(), "{stopped:?}");
+    let pool = sqlx::SqlitePool::connect(&app.database_url)
+        .await
+        .expect("the database, reopened");
+    let sent_at: Option<i64> = sqlx::query_scalar("SELECT sent_at FROM outbox WHERE id = ?")
+        .bind(&id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sent_at, Some(T0));
 }
 
 #[tokio::test]
 async fn a_bad_smtp_url_stops_the_start() {
-    let app = serve(false, Some(SecretString::from("smtp://"))).await;
-    let result = tokio::time::timeout(Duration::from_secs(5), app.served)
+    let mut app = TestApp::builder().demo(false).smtp("smtp://").start().await;
+    let result = app
+        .ended_within(Duration::from_secs(5))
         .await
-        .expect("serve returns at once")
-        .expect("the server task");
+        .expect("serve returns at once");
     let error = result.expect_err("refused").to_string();
     assert!(error.contains("GATEHOUSE_SMTP_URL"), "{error}");
 }
@@ -478,38 +411,30 @@ async fn a_bad_smtp_url_stops_the_start() {
 #[tokio::test]
 async fn dev_mail_shows_the_outbox_in_demo_mode() {
     let app = spawn_app().await;
-    let mail = invitation_to("dave@fabrikam.test", &app.state.config.public_url);
-    queue(&app.state, mail, T0).await;
+    let Queued { ticket, .. } = queue_invitation(&app, "dave@fabrikam.test").await;
 
-    let response = app.call("dev_mail", &[], None).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let mails: Vec<Value> = response.json().await.expect("json");
+    let mails: Vec<OutboxMail> = app.fetch("dev_mail", &[], None).await;
     let mail = mails
         .iter()
-        .find(|mail| mail["to"] == "dave@fabrikam.test")
+        .find(|mail| mail.to == "dave@fabrikam.test")
         .expect("the mail is listed");
     assert_eq!(
-        mail["subject"],
+        mail.subject,
         "Megan Bowen invited you to access applications within Woodgrove"
     );
-    assert_eq!(mail["status"], "Queued");
-    assert_eq!(mail["created"], "2026-11-25T12:00:00Z");
-    let text = mail["text"].as_str().expect("the text part");
-    assert!(text.contains(&format!("/redeem?ticket={TICKET}")), "{text}");
-    assert!(mail["html"]
-        .as_str()
-        .expect("the HTML part")
-        .contains("Accept invitation"));
+    assert_eq!(mail.status, MailStatus::Queued);
+    assert_eq!(mail.created, "2026-11-25T12:00:00Z");
+    assert!(
+        mail.text.contains(&format!("/redeem?ticket={ticket}")),
+        "{}",
+        mail.text
+    );
+    assert!(mail.html.contains("Accept invitation"));
 }
 
 #[tokio::test]
 async fn dev_mail_does_not_exist_outside_demo_mode() {
-    let app = serve(false, None).await;
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/dev_mail", app.base))
-        .header("Origin", app.state.config.public_url.origin())
-        .send()
-        .await
-        .expect("request");
+    let app = TestApp::builder().demo(false).start().await;
+    let response = app.call("dev_mail", &[], None).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }

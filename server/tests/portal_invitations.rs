@@ -3,15 +3,42 @@
 
 mod common;
 
-use common::{spawn_app, TestApp};
+use common::wire::{
+    BulkOutcome, ExternalUserState, InvitationList, InvitationStatus, InvitationView, Invited,
+    LicenceSummary, Plan, TokenRow, UserPage,
+};
+use common::{app_error, spawn_app, TenantSetting, TestApp, Ticket};
 use reqwest::StatusCode;
-use serde_json::Value;
 
-async fn outbox_to(app: &TestApp, email: &str) -> Vec<app::mail::ssr::OutboxEntry> {
-    let mails = app::mail::ssr::list_outbox(&app.state.pool, &app.state.secret_key, 100)
+async fn invite(app: &TestApp, form: &[(&str, &str)], cookie: &str) -> Invited {
+    app.fetch("invite_guest", form, Some(cookie)).await
+}
+
+/// Woodgrove's invitations, as its admin's Invitations page lists them.
+async fn invitations(app: &TestApp, admin: &str, form: &[(&str, &str)]) -> InvitationList {
+    app.fetch("list_invitations", form, Some(admin)).await
+}
+
+/// How `redeem_info` answers for the ticket: whether its link opens.
+async fn opens(app: &TestApp, ticket: &Ticket) -> StatusCode {
+    app.call("redeem_info", &[("ticket", ticket.as_str())], None)
         .await
-        .unwrap();
-    mails.into_iter().filter(|mail| mail.to == email).collect()
+        .status()
+}
+
+/// Woodgrove's admin signs in and invites `email`, link shown rather than
+/// mailed: the admin's session and the invitation's id.
+async fn admin_invites(app: &TestApp, email: &str) -> (String, String) {
+    let admin = app.signed_in("admin@woodgrove.test").await;
+    invite(app, &[("slug", "woodgrove"), ("email", email)], &admin).await;
+    let id = newest_invitation(app, &admin).await;
+    (admin, id)
+}
+
+/// The id of Woodgrove's newest invitation.
+async fn newest_invitation(app: &TestApp, admin: &str) -> String {
+    let list = invitations(app, admin, &[("slug", "woodgrove")]).await;
+    list.rows[0].id.clone()
 }
 
 #[tokio::test]
@@ -25,29 +52,21 @@ async fn an_admin_invites_in_the_portal_and_the_mail_carries_the_link() {
         ("message", "<b>Welcome</b> aboard"),
         ("send_email", "on"),
     ];
-    let response = app.call("invite_guest", &form, Some(&admin)).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let invited: Value = response.json().await.unwrap();
-    assert_eq!(
-        invited["guest_upn"],
-        "bob_fabrikam.test#EXT#@woodgrove.test"
-    );
-    assert_eq!(
-        invited["redeem_url"],
-        Value::Null,
-        "an e-mailed link is not shown"
-    );
+    let invited = invite(&app, &form, &admin).await;
+    assert_eq!(invited.guest_upn, "bob_fabrikam.test#EXT#@woodgrove.test");
+    assert_eq!(invited.redeem_url, None, "an e-mailed link is not shown");
 
-    let mails = outbox_to(&app, "bob@fabrikam.test").await;
+    let mails = app.mails_to("bob@fabrikam.test").await;
     assert_eq!(mails.len(), 1);
     assert_eq!(
         mails[0].subject,
         "Woodgrove Admin invited you to access applications within Woodgrove"
     );
-    let body = mails[0].body.as_ref().unwrap();
-    assert!(body.text.contains(&format!("{}/redeem?ticket=", app.base)));
+    assert!(mails[0]
+        .text
+        .contains(&format!("{}/redeem?ticket=", app.base)));
     assert!(
-        body.html.contains("&lt;b&gt;Welcome&lt;/b&gt;"),
+        mails[0].html.contains("&lt;b&gt;Welcome&lt;/b&gt;"),
         "the message is text, escaped in HTML"
     );
     let stored: Vec<u8> = sqlx::query_scalar("SELECT sealed_body FROM outbox")
@@ -65,17 +84,12 @@ async fn without_e_mail_the_portal_shows_the_redeem_link_once() {
     let app = spawn_app().await;
     let admin = app.signed_in("admin@woodgrove.test").await;
     let form = [("slug", "woodgrove"), ("email", "bob@fabrikam.test")];
-    let invited: Value = app
-        .call("invite_guest", &form, Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(invited["redeem_url"]
-        .as_str()
-        .unwrap()
+    let invited = invite(&app, &form, &admin).await;
+    assert!(invited
+        .redeem_url
+        .expect("the link")
         .starts_with(&format!("{}/redeem?ticket=", app.base)));
-    assert!(outbox_to(&app, "bob@fabrikam.test").await.is_empty());
+    assert!(app.mails_to("bob@fabrikam.test").await.is_empty());
     let bad = app
         .call(
             "invite_guest",
@@ -84,8 +98,7 @@ async fn without_e_mail_the_portal_shows_the_redeem_link_once() {
         )
         .await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-    let body: Value = bad.json().await.unwrap();
-    assert_eq!(body["Invalid"]["field"], "email");
+    assert!(app_error(bad).await.for_field("email").is_some());
 }
 
 #[tokio::test]
@@ -106,10 +119,8 @@ async fn members_invite_only_when_the_tenant_lets_them() {
         .await;
     assert_eq!(list.status(), StatusCode::FORBIDDEN);
 
-    sqlx::query("UPDATE tenants SET members_can_invite = 0 WHERE slug = 'woodgrove'")
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    app.turn_off("woodgrove", TenantSetting::MembersCanInvite)
+        .await;
     let form = [("slug", "woodgrove"), ("email", "carol@fabrikam.test")];
     assert_eq!(
         app.call("invite_guest", &form, Some(&megan)).await.status(),
@@ -126,20 +137,7 @@ async fn members_invite_only_when_the_tenant_lets_them() {
 #[tokio::test]
 async fn another_tenants_admin_cannot_touch_these_invitations() {
     let app = spawn_app().await;
-    let admin = app.signed_in("admin@woodgrove.test").await;
-    app.call(
-        "invite_guest",
-        &[("slug", "woodgrove"), ("email", "bob@fabrikam.test")],
-        Some(&admin),
-    )
-    .await;
-    let list: Value = app
-        .call("list_invitations", &[("slug", "woodgrove")], Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = list["rows"][0]["id"].as_str().unwrap().to_owned();
+    let (admin, id) = admin_invites(&app, "bob@fabrikam.test").await;
 
     let contoso = app.signed_in("admin@contoso.test").await;
     for (function, form) in [
@@ -170,11 +168,9 @@ async fn another_tenants_admin_cannot_touch_these_invitations() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    let status: String = sqlx::query_scalar("SELECT status FROM invitations")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
-    assert_eq!(status, "PendingAcceptance");
+    let list = invitations(&app, &admin, &[("slug", "woodgrove")]).await;
+    assert_eq!(list.rows.len(), 1);
+    assert_eq!(list.rows[0].status, InvitationStatus::PendingAcceptance);
 }
 
 #[tokio::test]
@@ -186,15 +182,10 @@ async fn resend_mails_a_new_link_and_revoke_kills_it() {
         ("email", "bob@fabrikam.test"),
         ("send_email", "on"),
     ];
-    app.call("invite_guest", &form, Some(&admin)).await;
-    let list: Value = app
-        .call("list_invitations", &[("slug", "woodgrove")], Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = list["rows"][0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(list["rows"][0]["status"], "PendingAcceptance");
+    invite(&app, &form, &admin).await;
+    let list = invitations(&app, &admin, &[("slug", "woodgrove")]).await;
+    let id = list.rows[0].id.clone();
+    assert_eq!(list.rows[0].status, InvitationStatus::PendingAcceptance);
 
     let resent = app
         .call(
@@ -204,27 +195,13 @@ async fn resend_mails_a_new_link_and_revoke_kills_it() {
         )
         .await;
     assert_eq!(resent.status(), StatusCode::OK);
-    let mails = outbox_to(&app, "bob@fabrikam.test").await;
+    let mails = app.mails_to("bob@fabrikam.test").await;
     assert_eq!(mails.len(), 2);
-    let link = |mail: &app::mail::ssr::OutboxEntry| {
-        let text = &mail.body.as_ref().unwrap().text;
-        let at = text.find("ticket=").unwrap() + "ticket=".len();
-        text[at..at + 43].to_owned()
-    };
-    let (newest, oldest) = (link(&mails[0]), link(&mails[1]));
+    let newest = Ticket::in_mail(&mails[0].text);
+    let oldest = Ticket::in_mail(&mails[1].text);
     assert_ne!(newest, oldest);
-    assert_eq!(
-        app.call("redeem_info", &[("ticket", &oldest)], None)
-            .await
-            .status(),
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        app.call("redeem_info", &[("ticket", &newest)], None)
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(opens(&app, &oldest).await, StatusCode::NOT_FOUND);
+    assert_eq!(opens(&app, &newest).await, StatusCode::OK);
 
     let revoked = app
         .call(
@@ -234,53 +211,37 @@ async fn resend_mails_a_new_link_and_revoke_kills_it() {
         )
         .await;
     assert_eq!(revoked.status(), StatusCode::OK);
-    assert_eq!(
-        app.call("redeem_info", &[("ticket", &newest)], None)
-            .await
-            .status(),
-        StatusCode::NOT_FOUND
-    );
-    let filtered: Value = app
-        .call(
-            "list_invitations",
-            &[("slug", "woodgrove"), ("status", "Revoked")],
-            Some(&admin),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(filtered["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(opens(&app, &newest).await, StatusCode::NOT_FOUND);
+    let filtered = invitations(
+        &app,
+        &admin,
+        &[("slug", "woodgrove"), ("status", "Revoked")],
+    )
+    .await;
+    assert_eq!(filtered.rows.len(), 1);
 }
 
 #[tokio::test]
 async fn licensing_shows_plan_seats_guests_and_capacity() {
     let app = spawn_app().await;
-    let admin = app.signed_in("admin@woodgrove.test").await;
-    app.call(
-        "invite_guest",
-        &[("slug", "woodgrove"), ("email", "bob@fabrikam.test")],
-        Some(&admin),
-    )
-    .await;
-    let summary: Value = app
-        .call("licensing", &[("slug", "woodgrove")], Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (admin, _) = admin_invites(&app, "bob@fabrikam.test").await;
+    let summary: LicenceSummary = app
+        .fetch("licensing", &[("slug", "woodgrove")], Some(&admin))
+        .await;
     assert_eq!(
         summary,
-        serde_json::json!({ "plan": "Premium", "seats": 10, "guests": 1, "capacity": 50 })
+        LicenceSummary {
+            plan: Plan::Premium,
+            seats: 10,
+            guests: 1,
+            capacity: Some(50)
+        }
     );
     let contoso = app.signed_in("admin@contoso.test").await;
-    let free: Value = app
-        .call("licensing", &[("slug", "contoso")], Some(&contoso))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(free["capacity"], Value::Null);
+    let free: LicenceSummary = app
+        .fetch("licensing", &[("slug", "contoso")], Some(&contoso))
+        .await;
+    assert_eq!(free.capacity, None);
     let page = app.page("/t/woodgrove/admin/licensing", Some(&admin)).await;
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("1 of 50 guests"));
@@ -290,15 +251,13 @@ async fn licensing_shows_plan_seats_guests_and_capacity() {
 async fn an_admin_makes_an_api_token_that_works_until_revoked() {
     let app = spawn_app().await;
     let admin = app.signed_in("admin@woodgrove.test").await;
-    let response = app
-        .call(
+    let token: String = app
+        .fetch(
             "create_api_token",
             &[("slug", "woodgrove"), ("name", "HR sync")],
             Some(&admin),
         )
         .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let token: String = response.json().await.unwrap();
     let users = app
         .api(reqwest::Method::GET, "/api/v1/users", &token)
         .send()
@@ -315,17 +274,15 @@ async fn an_admin_makes_an_api_token_that_works_until_revoked() {
         vec![app::ssr::crypto::token_hash(&token)],
         "only the hash is kept"
     );
-    let list: Value = app
+    let listed = app
         .call("list_api_tokens", &[("slug", "woodgrove")], Some(&admin))
         .await
-        .json()
+        .text()
         .await
         .unwrap();
-    assert_eq!(list[0]["name"], "HR sync");
-    assert!(
-        !list.to_string().contains(&token),
-        "the list never shows the secret"
-    );
+    assert!(!listed.contains(&token), "the list never shows the secret");
+    let list: Vec<TokenRow> = serde_json::from_str(&listed).unwrap();
+    assert_eq!(list[0].name, "HR sync");
 
     let megan = app.signed_in("megan@woodgrove.test").await;
     let contoso = app.signed_in("admin@contoso.test").await;
@@ -339,11 +296,11 @@ async fn an_admin_makes_an_api_token_that_works_until_revoked() {
             .await;
         assert_eq!(made.status(), StatusCode::FORBIDDEN);
     }
-    let id = list[0]["id"].as_str().unwrap().to_owned();
+    let id = list[0].id.as_str();
     let foreign = app
         .call(
             "revoke_api_token",
-            &[("slug", "contoso"), ("id", &id)],
+            &[("slug", "contoso"), ("id", id)],
             Some(&contoso),
         )
         .await;
@@ -356,7 +313,7 @@ async fn an_admin_makes_an_api_token_that_works_until_revoked() {
     let revoked = app
         .call(
             "revoke_api_token",
-            &[("slug", "woodgrove"), ("id", &id)],
+            &[("slug", "woodgrove"), ("id", id)],
             Some(&admin),
         )
         .await;
@@ -381,42 +338,36 @@ async fn an_admin_makes_an_api_token_that_works_until_revoked() {
 async fn resetting_a_redemption_in_the_portal_reinvites_the_same_guest() {
     let app = spawn_app().await;
     let admin = app.signed_in("admin@woodgrove.test").await;
-    let invited: Value = app
-        .call(
-            "invite_guest",
-            &[("slug", "woodgrove"), ("email", "alice@contoso.test")],
-            Some(&admin),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let ticket = invited["redeem_url"]
-        .as_str()
-        .unwrap()
-        .rsplit_once("ticket=")
-        .unwrap()
-        .1
-        .to_owned();
+    let invited = invite(
+        &app,
+        &[("slug", "woodgrove"), ("email", "alice@contoso.test")],
+        &admin,
+    )
+    .await;
+    let ticket = Ticket::from_redeem_url(&invited.redeem_url.expect("the link"));
     let alice = app.signed_in("alice@contoso.test").await;
     assert_eq!(
-        app.call("accept_invitation", &[("ticket", &ticket)], Some(&alice))
-            .await
-            .status(),
+        app.call(
+            "accept_invitation",
+            &[("ticket", ticket.as_str())],
+            Some(&alice)
+        )
+        .await
+        .status(),
         StatusCode::OK
     );
-    let guest_id: String = sqlx::query_scalar("SELECT id FROM users WHERE user_type = 'Guest'")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
+    let guest = |page: UserPage| {
+        page.users
+            .into_iter()
+            .find(|user| user.upn == invited.guest_upn)
+            .expect("the guest is listed")
+    };
+    let users: UserPage = app
+        .fetch("list_users", &[("slug", "woodgrove")], Some(&admin))
+        .await;
+    let guest_id = guest(users).id;
 
-    let list: Value = app
-        .call("list_invitations", &[("slug", "woodgrove")], Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = list["rows"][0]["id"].as_str().unwrap().to_owned();
+    let id = newest_invitation(&app, &admin).await;
     let reset = app
         .call(
             "reset_redemption",
@@ -425,19 +376,23 @@ async fn resetting_a_redemption_in_the_portal_reinvites_the_same_guest() {
         )
         .await;
     assert_eq!(reset.status(), StatusCode::OK);
-    let row: (String, String, Option<String>) = sqlx::query_as(
-        "SELECT id, external_user_state, home_kind FROM users WHERE user_type = 'Guest'",
-    )
-    .fetch_one(&app.state.pool)
-    .await
-    .unwrap();
+    let users: UserPage = app
+        .fetch("list_users", &[("slug", "woodgrove")], Some(&admin))
+        .await;
+    let reset_guest = guest(users);
     assert_eq!(
-        row,
-        (guest_id, "PendingAcceptance".to_owned(), None),
-        "same object, unbound"
+        (reset_guest.id, reset_guest.external_user_state),
+        (guest_id, Some(ExternalUserState::PendingAcceptance)),
+        "same object, pending again"
     );
+    let home_kind: Option<String> =
+        sqlx::query_scalar("SELECT home_kind FROM users WHERE user_type = 'Guest'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(home_kind, None, "unbound (no API shows the binding)");
     assert_eq!(
-        outbox_to(&app, "alice@contoso.test").await.len(),
+        app.mails_to("alice@contoso.test").await.len(),
         1,
         "invited again by e-mail"
     );
@@ -468,19 +423,10 @@ async fn resetting_a_redemption_in_the_portal_reinvites_the_same_guest() {
 async fn a_bulk_csv_invites_row_by_row_with_a_result_for_each() {
     let app = spawn_app().await;
     // Room for two more guests only: 1 seat = 5 guests, 3 taken below.
-    let slug = app::domain::TenantSlug::parse("woodgrove").unwrap();
-    let one_seat = app::domain::Licence::parse(app::domain::Plan::Premium, Some(1)).unwrap();
-    app::tenants::ssr::set_plan(&app.state.pool, &slug, one_seat, "tests", common::T0)
-        .await
-        .unwrap();
+    app.set_seats("woodgrove", 1).await;
     let admin = app.signed_in("admin@woodgrove.test").await;
     for email in ["g1@fabrikam.test", "g2@fabrikam.test", "dup@fabrikam.test"] {
-        app.call(
-            "invite_guest",
-            &[("slug", "woodgrove"), ("email", email)],
-            Some(&admin),
-        )
-        .await;
+        invite(&app, &[("slug", "woodgrove"), ("email", email)], &admin).await;
     }
     let csv = "email,display name\n\
                bob@fabrikam.test,Bob\n\
@@ -488,51 +434,28 @@ async fn a_bulk_csv_invites_row_by_row_with_a_result_for_each() {
                dup@fabrikam.test,Again\n\
                carol@fabrikam.test,Carol\n\
                dave@fabrikam.test,Dave\n";
-    let response = app
-        .call(
+    let rows: Vec<BulkOutcome> = app
+        .fetch(
             "bulk_invite",
             &[("slug", "woodgrove"), ("csv", csv), ("send_email", "on")],
             Some(&admin),
         )
         .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let rows: Value = response.json().await.unwrap();
-    let outcome = |i: usize| (rows[i]["line"].as_u64().unwrap(), rows[i]["result"].clone());
+    let lines: Vec<u64> = rows.iter().map(|row| row.line).collect();
+    assert_eq!(lines, [2, 3, 4, 5, 6]);
+    let refusal = |i: usize| rows[i].result.clone().expect_err("refused");
     assert_eq!(
-        outcome(0),
-        (
-            2,
-            serde_json::json!({ "Ok": "bob_fabrikam.test#EXT#@woodgrove.test" })
-        )
+        rows[0].result,
+        Ok("bob_fabrikam.test#EXT#@woodgrove.test".to_owned())
     );
-    assert_eq!(outcome(1).0, 3);
-    assert!(
-        rows[1]["result"]["Err"]
-            .as_str()
-            .unwrap()
-            .contains("looks like"),
-        "{rows}"
-    );
-    assert!(
-        rows[2]["result"]["Err"]
-            .as_str()
-            .unwrap()
-            .contains("pending invitation"),
-        "{rows}"
-    );
+    assert!(refusal(1).contains("looks like"), "{rows:?}");
+    assert!(refusal(2).contains("pending invitation"), "{rows:?}");
     assert_eq!(
-        rows[3]["result"]["Ok"],
-        "carol_fabrikam.test#EXT#@woodgrove.test"
+        rows[3].result,
+        Ok("carol_fabrikam.test#EXT#@woodgrove.test".to_owned())
     );
-    assert!(
-        rows[4]["result"]["Err"]
-            .as_str()
-            .unwrap()
-            .contains("premium seats cover"),
-        "{rows}"
-    );
-    assert_eq!(outcome(4).0, 6);
-    assert_eq!(outbox_to(&app, "bob@fabrikam.test").await.len(), 1);
+    assert!(refusal(4).contains("premium seats cover"), "{rows:?}");
+    assert_eq!(app.mails_to("bob@fabrikam.test").await.len(), 1);
 
     // A file that is not usable is refused whole, before anyone is invited.
     for bad in ["name\nBob\n", "email\n", "\"unterminated\n"] {
@@ -571,20 +494,14 @@ async fn a_bulk_upload_may_exceed_the_general_body_limit_but_not_its_own() {
         ));
     }
     assert!(csv.len() > server::router::MAX_BODY_BYTES);
-    let response = app
-        .call(
+    let rows: Vec<BulkOutcome> = app
+        .fetch(
             "bulk_invite",
             &[("slug", "woodgrove"), ("csv", &csv)],
             Some(&admin),
         )
         .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let rows: Value = response.json().await.unwrap();
-    assert_eq!(
-        rows.as_array().unwrap().len(),
-        1000,
-        "a result for every row"
-    );
+    assert_eq!(rows.len(), 1000, "a result for every row");
 
     let huge = "x".repeat(server::router::MAX_BULK_BODY_BYTES + 1);
     let response = app
@@ -612,42 +529,19 @@ async fn a_bulk_upload_may_exceed_the_general_body_limit_but_not_its_own() {
 #[tokio::test]
 async fn resending_a_hand_delivered_invitation_shows_the_new_link_and_mails_nothing() {
     let app = spawn_app().await;
-    let admin = app.signed_in("admin@woodgrove.test").await;
-    app.call(
-        "invite_guest",
-        &[("slug", "woodgrove"), ("email", "bob@fabrikam.test")],
-        Some(&admin),
-    )
-    .await;
-    let list: Value = app
-        .call("list_invitations", &[("slug", "woodgrove")], Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = list["rows"][0]["id"].as_str().unwrap().to_owned();
-    let resent: Value = app
-        .call(
+    let (admin, id) = admin_invites(&app, "bob@fabrikam.test").await;
+    let resent: Invited = app
+        .fetch(
             "resend_invitation",
             &[("slug", "woodgrove"), ("id", &id)],
             Some(&admin),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let link = resent["redeem_url"]
-        .as_str()
-        .expect("the new link, to hand over");
-    let ticket = link.rsplit_once("ticket=").unwrap().1;
-    assert_eq!(
-        app.call("redeem_info", &[("ticket", ticket)], None)
-            .await
-            .status(),
-        StatusCode::OK
-    );
+        .await;
+    let link = resent.redeem_url.expect("the new link, to hand over");
+    let ticket = Ticket::from_redeem_url(&link);
+    assert_eq!(opens(&app, &ticket).await, StatusCode::OK);
     assert!(
-        outbox_to(&app, "bob@fabrikam.test").await.is_empty(),
+        app.mails_to("bob@fabrikam.test").await.is_empty(),
         "the inviter chose not to e-mail"
     );
 }
@@ -656,44 +550,26 @@ async fn resending_a_hand_delivered_invitation_shows_the_new_link_and_mails_noth
 async fn the_redeem_page_names_whoever_sent_the_current_link() {
     let app = spawn_app().await;
     let megan = app.signed_in("megan@woodgrove.test").await;
-    app.call(
-        "invite_guest",
+    invite(
+        &app,
         &[("slug", "woodgrove"), ("email", "bob@fabrikam.test")],
-        Some(&megan),
+        &megan,
     )
     .await;
     let admin = app.signed_in("admin@woodgrove.test").await;
-    let list: Value = app
-        .call("list_invitations", &[("slug", "woodgrove")], Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = list["rows"][0]["id"].as_str().unwrap().to_owned();
-    let resent: Value = app
-        .call(
+    let id = newest_invitation(&app, &admin).await;
+    let resent: Invited = app
+        .fetch(
             "resend_invitation",
             &[("slug", "woodgrove"), ("id", &id)],
             Some(&admin),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let ticket = resent["redeem_url"]
-        .as_str()
-        .unwrap()
-        .rsplit_once("ticket=")
-        .unwrap()
-        .1
-        .to_owned();
-    let view: Value = app
-        .call("redeem_info", &[("ticket", &ticket)], None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(view["inviter_name"], "Woodgrove Admin");
+        .await;
+    let ticket = Ticket::from_redeem_url(&resent.redeem_url.expect("the new link"));
+    let view: InvitationView = app
+        .fetch("redeem_info", &[("ticket", ticket.as_str())], None)
+        .await;
+    assert_eq!(view.inviter_name, "Woodgrove Admin");
     let privacy = app.page("/privacy", None).await;
     assert_eq!(
         privacy.status(),

@@ -4,38 +4,27 @@
 
 mod common;
 
-use common::{session_cookie, spawn_app, TestApp};
+use common::wire::{HomeRealm, InvitationView, Invited, MyAppsOverview};
+use common::{session_cookie, spawn_app, ApiInvitation, ApiPage, TenantSetting};
+use common::{TestApp, Ticket};
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
-
-/// Invites `email` into Woodgrove through the API; returns the ticket.
-async fn invite(app: &TestApp, email: &str) -> String {
-    let token = app.api_token("woodgrove").await;
-    let body = json!({
-        "invitedUserEmailAddress": email,
-        "inviteRedirectUrl": format!("{}/myapps", app.base),
-    });
-    let response = app
-        .api(Method::POST, "/api/v1/invitations", &token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let created: Value = response.json().await.unwrap();
-    created["inviteRedeemUrl"]
-        .as_str()
-        .unwrap()
-        .rsplit_once("ticket=")
-        .unwrap()
-        .1
-        .to_owned()
-}
 
 async fn info(app: &TestApp, ticket: &str, cookie: Option<&str>) -> reqwest::Response {
     app.call("redeem_info", &[("ticket", ticket)], cookie).await
 }
 
+/// What the redeem page shows for a live ticket.
+async fn view(app: &TestApp, ticket: &Ticket, cookie: Option<&str>) -> InvitationView {
+    app.fetch("redeem_info", &[("ticket", ticket.as_str())], cookie)
+        .await
+}
+
+async fn accept(app: &TestApp, ticket: &Ticket, cookie: Option<&str>) -> reqwest::Response {
+    app.call("accept_invitation", &[("ticket", ticket.as_str())], cookie)
+        .await
+}
+
+/// The guest's state and home binding, as stored: no API shows the binding.
 async fn guest_row(app: &TestApp, upn: &str) -> (String, Option<String>, Option<String>) {
     sqlx::query_as("SELECT external_user_state, home_kind, home_tenant_id FROM users WHERE user_principal_name = ?")
         .bind(upn)
@@ -45,11 +34,11 @@ async fn guest_row(app: &TestApp, upn: &str) -> (String, Option<String>, Option<
 }
 
 /// Signs up with a personal account for the invited address (code from the outbox).
-async fn sign_up(app: &TestApp, ticket: &str, email: &str) -> String {
+async fn sign_up(app: &TestApp, ticket: &Ticket, email: &str) -> String {
     let sent = app
         .call(
             "send_code",
-            &[("ticket", ticket), ("purpose", "SignUp")],
+            &[("ticket", ticket.as_str()), ("purpose", "SignUp")],
             None,
         )
         .await;
@@ -64,7 +53,7 @@ async fn sign_up(app: &TestApp, ticket: &str, email: &str) -> String {
         .call(
             "sign_up",
             &[
-                ("ticket", ticket),
+                ("ticket", ticket.as_str()),
                 ("display_name", "Bob Fabrikam"),
                 ("password", "a long enough password"),
                 ("code", &code),
@@ -81,24 +70,42 @@ async fn sign_up(app: &TestApp, ticket: &str, email: &str) -> String {
     session_cookie(&response).expect("a session")
 }
 
+async fn sign_in_with_code(app: &TestApp, ticket: &Ticket, code: &str) -> reqwest::Response {
+    app.call(
+        "sign_in_with_code",
+        &[("ticket", ticket.as_str()), ("code", code)],
+        None,
+    )
+    .await
+}
+
+/// Woodgrove's admin invites `email` on the portal, for whoever holds the
+/// link (an admin's explicit choice).
+async fn invite_any_identity(app: &TestApp, email: &str) -> Ticket {
+    let admin = app.signed_in("admin@woodgrove.test").await;
+    let form = [
+        ("slug", "woodgrove"),
+        ("email", email),
+        ("allow_any_identity", "on"),
+    ];
+    let invited: Invited = app.fetch("invite_guest", &form, Some(&admin)).await;
+    Ticket::from_redeem_url(&invited.redeem_url.expect("the link, not mailed"))
+}
+
 #[tokio::test]
 async fn a_new_guest_creates_a_personal_account_consents_and_is_accepted() {
     let app = spawn_app().await;
-    let ticket = invite(&app, "bob@fabrikam.test").await;
+    let ticket = app.invite("woodgrove", "bob@fabrikam.test").await;
 
-    let view: Value = info(&app, &ticket, None).await.json().await.unwrap();
-    assert_eq!(view["tenant_name"], "Woodgrove");
-    assert_eq!(view["invited_email"], "bob@fabrikam.test");
-    assert_eq!(view["realm"], json!({ "New": { "email_otp": true } }));
-    assert_eq!(view["signed_in"], Value::Null);
+    let shown = view(&app, &ticket, None).await;
+    assert_eq!(shown.tenant_name, "Woodgrove");
+    assert_eq!(shown.invited_email, "bob@fabrikam.test");
+    assert_eq!(shown.realm, HomeRealm::New { email_otp: true });
+    assert_eq!(shown.signed_in, None);
 
     let cookie = sign_up(&app, &ticket, "bob@fabrikam.test").await;
-    let view: Value = info(&app, &ticket, Some(&cookie))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(view["signed_in"]["may_redeem"], true);
+    let shown = view(&app, &ticket, Some(&cookie)).await;
+    assert!(shown.signed_in.expect("signed in").may_redeem);
     assert_eq!(
         guest_row(&app, "bob_fabrikam.test#EXT#@woodgrove.test")
             .await
@@ -107,9 +114,7 @@ async fn a_new_guest_creates_a_personal_account_consents_and_is_accepted() {
         "not yet"
     );
 
-    let accepted = app
-        .call("accept_invitation", &[("ticket", &ticket)], Some(&cookie))
-        .await;
+    let accepted = accept(&app, &ticket, Some(&cookie)).await;
     assert_eq!(accepted.status(), StatusCode::OK);
     assert_eq!(
         accepted.headers()["location"],
@@ -124,18 +129,13 @@ async fn a_new_guest_creates_a_personal_account_consents_and_is_accepted() {
 
     // The link is single-use.
     assert_eq!(
-        info(&app, &ticket, Some(&cookie)).await.status(),
+        info(&app, ticket.as_str(), Some(&cookie)).await.status(),
         StatusCode::NOT_FOUND
     );
     // My Apps lists Woodgrove as a guest tenant.
-    let apps: Value = app
-        .call("my_apps", &[], Some(&cookie))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(apps["memberships"][0]["tenant_name"], "Woodgrove");
-    assert_eq!(apps["memberships"][0]["user_type"], "Guest");
+    let apps: MyAppsOverview = app.fetch("my_apps", &[], Some(&cookie)).await;
+    assert_eq!(apps.memberships[0].tenant_name, "Woodgrove");
+    assert_eq!(apps.memberships[0].user_type, common::wire::UserType::Guest);
     // The personal account signs in with its password later.
     let again = app
         .sign_in("bob@fabrikam.test", "a long enough password", None)
@@ -146,16 +146,15 @@ async fn a_new_guest_creates_a_personal_account_consents_and_is_accepted() {
 #[tokio::test]
 async fn a_work_account_of_another_tenant_redeems_after_signing_in_at_home() {
     let app = spawn_app().await;
-    let ticket = invite(&app, "alice@contoso.test").await;
-    let view: Value = info(&app, &ticket, None).await.json().await.unwrap();
+    let ticket = app.invite("woodgrove", "alice@contoso.test").await;
     assert_eq!(
-        view["realm"],
-        json!({ "Work": { "tenant_name": "Contoso" } })
+        view(&app, &ticket, None).await.realm,
+        HomeRealm::Work {
+            tenant_name: "Contoso".into()
+        }
     );
     let cookie = app.signed_in("alice@contoso.test").await;
-    let accepted = app
-        .call("accept_invitation", &[("ticket", &ticket)], Some(&cookie))
-        .await;
+    let accepted = accept(&app, &ticket, Some(&cookie)).await;
     assert_eq!(accepted.status(), StatusCode::OK);
     let (state, home_kind, home_tenant) =
         guest_row(&app, "alice_contoso.test#EXT#@woodgrove.test").await;
@@ -167,17 +166,11 @@ async fn a_work_account_of_another_tenant_redeems_after_signing_in_at_home() {
         (state.as_str(), home_kind.as_deref(), home_tenant),
         ("Accepted", Some("work"), Some(contoso))
     );
-    let apps: Value = app
-        .call("my_apps", &[], Some(&cookie))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let names: Vec<&str> = apps["memberships"]
-        .as_array()
-        .unwrap()
+    let apps: MyAppsOverview = app.fetch("my_apps", &[], Some(&cookie)).await;
+    let names: Vec<&str> = apps
+        .memberships
         .iter()
-        .map(|m| m["tenant_name"].as_str().unwrap())
+        .map(|m| m.tenant_name.as_str())
         .collect();
     assert_eq!(
         names,
@@ -189,28 +182,9 @@ async fn a_work_account_of_another_tenant_redeems_after_signing_in_at_home() {
 #[tokio::test]
 async fn an_e_mail_passcode_redeems_when_the_tenant_allows_it() {
     let app = spawn_app().await;
-    let ticket = invite(&app, "carol@fabrikam.test").await;
-    let sent = app
-        .call(
-            "send_code",
-            &[("ticket", &ticket), ("purpose", "OneTimePasscode")],
-            None,
-        )
-        .await;
-    assert_eq!(sent.status(), StatusCode::OK);
-    let code = app.latest_code("carol@fabrikam.test").await;
-    let signed_in = app
-        .call(
-            "sign_in_with_code",
-            &[("ticket", &ticket), ("code", &code)],
-            None,
-        )
-        .await;
-    assert_eq!(signed_in.status(), StatusCode::OK);
-    let cookie = session_cookie(&signed_in).unwrap();
-    let accepted = app
-        .call("accept_invitation", &[("ticket", &ticket)], Some(&cookie))
-        .await;
+    let ticket = app.invite("woodgrove", "carol@fabrikam.test").await;
+    let cookie = app.passcode_session(&ticket, "carol@fabrikam.test").await;
+    let accepted = accept(&app, &ticket, Some(&cookie)).await;
     assert_eq!(accepted.status(), StatusCode::OK);
     let (state, home_kind, _) = guest_row(&app, "carol_fabrikam.test#EXT#@woodgrove.test").await;
     assert_eq!(
@@ -219,17 +193,16 @@ async fn an_e_mail_passcode_redeems_when_the_tenant_allows_it() {
     );
 
     // With the tenant's passcodes off, no code is sent.
-    sqlx::query("UPDATE tenants SET email_otp_enabled = 0 WHERE slug = 'woodgrove'")
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
-    let ticket = invite(&app, "dave@fabrikam.test").await;
-    let view: Value = info(&app, &ticket, None).await.json().await.unwrap();
-    assert_eq!(view["realm"], json!({ "New": { "email_otp": false } }));
+    app.turn_off("woodgrove", TenantSetting::EmailOtp).await;
+    let ticket = app.invite("woodgrove", "dave@fabrikam.test").await;
+    assert_eq!(
+        view(&app, &ticket, None).await.realm,
+        HomeRealm::New { email_otp: false }
+    );
     let refused = app
         .call(
             "send_code",
-            &[("ticket", &ticket), ("purpose", "OneTimePasscode")],
+            &[("ticket", ticket.as_str()), ("purpose", "OneTimePasscode")],
             None,
         )
         .await;
@@ -239,9 +212,12 @@ async fn an_e_mail_passcode_redeems_when_the_tenant_allows_it() {
 #[tokio::test]
 async fn opening_the_link_does_not_consume_it_and_cancel_changes_nothing() {
     let app = spawn_app().await;
-    let ticket = invite(&app, "bob@fabrikam.test").await;
+    let ticket = app.invite("woodgrove", "bob@fabrikam.test").await;
     for _ in 0..3 {
-        assert_eq!(info(&app, &ticket, None).await.status(), StatusCode::OK);
+        assert_eq!(
+            info(&app, ticket.as_str(), None).await.status(),
+            StatusCode::OK
+        );
     }
     let page = app.page(&format!("/redeem?ticket={ticket}"), None).await;
     assert_eq!(page.status(), StatusCode::OK);
@@ -265,52 +241,24 @@ async fn opening_the_link_does_not_consume_it_and_cancel_changes_nothing() {
 async fn unknown_expired_revoked_and_used_links_get_the_same_answer() {
     let app = spawn_app().await;
     let token = app.api_token("woodgrove").await;
-    let used = invite(&app, "used@fabrikam.test").await;
-    let cookie = {
-        let sent = app
-            .call(
-                "send_code",
-                &[("ticket", &used), ("purpose", "OneTimePasscode")],
-                None,
-            )
-            .await;
-        assert_eq!(sent.status(), StatusCode::OK);
-        let code = app.latest_code("used@fabrikam.test").await;
-        session_cookie(
-            &app.call(
-                "sign_in_with_code",
-                &[("ticket", &used), ("code", &code)],
-                None,
-            )
-            .await,
-        )
-        .unwrap()
-    };
+    let used = app.invite("woodgrove", "used@fabrikam.test").await;
+    let cookie = app.passcode_session(&used, "used@fabrikam.test").await;
     assert_eq!(
-        app.call("accept_invitation", &[("ticket", &used)], Some(&cookie))
-            .await
-            .status(),
+        accept(&app, &used, Some(&cookie)).await.status(),
         StatusCode::OK
     );
-    let revoked = invite(&app, "revoked@fabrikam.test").await;
-    let list: Value = app
-        .api(
-            Method::GET,
-            "/api/v1/invitations?status=PendingAcceptance",
-            &token,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = list["value"][0]["id"].as_str().unwrap().to_owned();
-    app.api(Method::DELETE, &format!("/api/v1/invitations/{id}"), &token)
+    let revoked = app.invite("woodgrove", "revoked@fabrikam.test").await;
+    let pending: ApiPage<ApiInvitation> = app
+        .api_get("/api/v1/invitations?status=PendingAcceptance", &token)
+        .await;
+    let id = &pending.value[0].id;
+    let revoke = app
+        .api(Method::DELETE, &format!("/api/v1/invitations/{id}"), &token)
         .send()
         .await
         .unwrap();
-    let expired = invite(&app, "expired@fabrikam.test").await;
+    assert_eq!(revoke.status(), StatusCode::NO_CONTENT);
+    let expired = app.invite("woodgrove", "expired@fabrikam.test").await;
     app.clock.advance(31 * 24 * 60 * 60);
 
     let mut answers = Vec::new();
@@ -340,17 +288,11 @@ async fn unknown_expired_revoked_and_used_links_get_the_same_answer() {
 #[tokio::test]
 async fn a_forwarded_link_redeemed_by_another_identity_is_refused() {
     let app = spawn_app().await;
-    let ticket = invite(&app, "bob@fabrikam.test").await;
+    let ticket = app.invite("woodgrove", "bob@fabrikam.test").await;
     let alice = app.signed_in("alice@contoso.test").await;
-    let view: Value = info(&app, &ticket, Some(&alice))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(view["signed_in"]["may_redeem"], false);
-    let refused = app
-        .call("accept_invitation", &[("ticket", &ticket)], Some(&alice))
-        .await;
+    let shown = view(&app, &ticket, Some(&alice)).await;
+    assert!(!shown.signed_in.expect("signed in").may_redeem);
+    let refused = accept(&app, &ticket, Some(&alice)).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let (state, home_kind, _) = guest_row(&app, "bob_fabrikam.test#EXT#@woodgrove.test").await;
     assert_eq!(
@@ -361,16 +303,15 @@ async fn a_forwarded_link_redeemed_by_another_identity_is_refused() {
     assert_eq!(app.audit_count("invitation.redeem", "failure").await, 1);
     // Nor can a passcode be had for someone else's address through this link:
     // codes always go to the invited address.
-    let anonymous = app
-        .call("accept_invitation", &[("ticket", &ticket)], None)
-        .await;
+    let anonymous = accept(&app, &ticket, None).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn a_code_allows_five_wrong_tries_and_dies_after_thirty_minutes() {
     let app = spawn_app().await;
-    let ticket = invite(&app, "carol@fabrikam.test").await;
+    let ticket = app.invite("woodgrove", "carol@fabrikam.test").await;
+    let before = sessions(&app).await;
     let form = [("ticket", ticket.as_str()), ("purpose", "OneTimePasscode")];
     let send = || app.call("send_code", &form, None);
     assert_eq!(send().await.status(), StatusCode::OK);
@@ -381,24 +322,13 @@ async fn a_code_allows_five_wrong_tries_and_dies_after_thirty_minutes() {
         "00000000"
     };
     for _ in 0..5 {
-        let response = app
-            .call(
-                "sign_in_with_code",
-                &[("ticket", &ticket), ("code", wrong)],
-                None,
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            sign_in_with_code(&app, &ticket, wrong).await.status(),
+            StatusCode::BAD_REQUEST
+        );
     }
-    let locked = app
-        .call(
-            "sign_in_with_code",
-            &[("ticket", &ticket), ("code", &code)],
-            None,
-        )
-        .await;
     assert_eq!(
-        locked.status(),
+        sign_in_with_code(&app, &ticket, &code).await.status(),
         StatusCode::TOO_MANY_REQUESTS,
         "even the right code, after five wrong ones"
     );
@@ -413,36 +343,30 @@ async fn a_code_allows_five_wrong_tries_and_dies_after_thirty_minutes() {
     assert_eq!(send().await.status(), StatusCode::OK);
     let code = app.latest_code("carol@fabrikam.test").await;
     app.clock.advance(30 * 60);
-    let expired = app
-        .call(
-            "sign_in_with_code",
-            &[("ticket", &ticket), ("code", &code)],
-            None,
-        )
-        .await;
-    assert_eq!(expired.status(), StatusCode::BAD_REQUEST);
-    let malformed = app
-        .call(
-            "sign_in_with_code",
-            &[("ticket", &ticket), ("code", "12ab")],
-            None,
-        )
-        .await;
-    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
-    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+    assert_eq!(
+        sign_in_with_code(&app, &ticket, &code).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        sign_in_with_code(&app, &ticket, "12ab").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(sessions(&app).await, before, "no code signed anyone in");
+}
+
+async fn sessions(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
         .fetch_one(&app.state.pool)
         .await
-        .unwrap();
-    assert_eq!(sessions, 0);
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_simultaneous_redemptions_bind_exactly_one_guest() {
     let app = spawn_app().await;
-    let ticket = invite(&app, "bob@fabrikam.test").await;
+    let ticket = app.invite("woodgrove", "bob@fabrikam.test").await;
     let cookie = sign_up(&app, &ticket, "bob@fabrikam.test").await;
-    let form = [("ticket", ticket.as_str())];
-    let attempts = (0..20).map(|_| app.call("accept_invitation", &form, Some(&cookie)));
+    let attempts = (0..20).map(|_| accept(&app, &ticket, Some(&cookie)));
     let statuses: Vec<StatusCode> = futures::future::join_all(attempts)
         .await
         .into_iter()
@@ -470,33 +394,10 @@ async fn twenty_simultaneous_redemptions_bind_exactly_one_guest() {
 #[tokio::test]
 async fn a_member_of_the_inviting_tenant_cannot_become_its_guest() {
     let app = spawn_app().await;
-    let token = app.api_token("woodgrove").await;
-    let body = json!({ "invitedUserEmailAddress": "bob@fabrikam.test", "inviteRedirectUrl": "https://x.test/" });
-    let created: Value = app
-        .api(Method::POST, "/api/v1/invitations", &token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let ticket = created["inviteRedeemUrl"]
-        .as_str()
-        .unwrap()
-        .rsplit_once("ticket=")
-        .unwrap()
-        .1
-        .to_owned();
     // An invitation for any identity, forwarded to a Woodgrove member.
-    sqlx::query("UPDATE invitations SET allow_any_identity = 1")
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    let ticket = invite_any_identity(&app, "bob@fabrikam.test").await;
     let megan = app.signed_in("megan@woodgrove.test").await;
-    let refused = app
-        .call("accept_invitation", &[("ticket", &ticket)], Some(&megan))
-        .await;
+    let refused = accept(&app, &ticket, Some(&megan)).await;
     assert_eq!(refused.status(), StatusCode::CONFLICT);
 }
 
@@ -514,31 +415,12 @@ async fn an_admin_may_let_any_identity_redeem_and_members_may_not() {
         StatusCode::FORBIDDEN
     );
 
-    let admin = app.signed_in("admin@woodgrove.test").await;
-    let invited: Value = app
-        .call("invite_guest", &form, Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let ticket = invited["redeem_url"]
-        .as_str()
-        .unwrap()
-        .rsplit_once("ticket=")
-        .unwrap()
-        .1
-        .to_owned();
+    let ticket = invite_any_identity(&app, "team@fabrikam.test").await;
     let alice = app.signed_in("alice@contoso.test").await;
-    let view: Value = info(&app, &ticket, Some(&alice))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(view["signed_in"]["may_redeem"], true);
+    let shown = view(&app, &ticket, Some(&alice)).await;
+    assert!(shown.signed_in.expect("signed in").may_redeem);
     assert_eq!(
-        app.call("accept_invitation", &[("ticket", &ticket)], Some(&alice))
-            .await
-            .status(),
+        accept(&app, &ticket, Some(&alice)).await.status(),
         StatusCode::OK
     );
     let (state, home_kind, _) = guest_row(&app, "team_fabrikam.test#EXT#@woodgrove.test").await;
@@ -551,73 +433,29 @@ async fn an_admin_may_let_any_identity_redeem_and_members_may_not() {
 #[tokio::test]
 async fn a_passcode_identity_cannot_redeem_where_passcodes_are_off() {
     let app = spawn_app().await;
-    let ticket = invite(&app, "carol@fabrikam.test").await;
-    let sent = app
-        .call(
-            "send_code",
-            &[("ticket", &ticket), ("purpose", "OneTimePasscode")],
-            None,
-        )
-        .await;
-    assert_eq!(sent.status(), StatusCode::OK);
-    let code = app.latest_code("carol@fabrikam.test").await;
-    let cookie = session_cookie(
-        &app.call(
-            "sign_in_with_code",
-            &[("ticket", &ticket), ("code", &code)],
-            None,
-        )
-        .await,
-    )
-    .unwrap();
+    let ticket = app.invite("woodgrove", "carol@fabrikam.test").await;
+    let cookie = app.passcode_session(&ticket, "carol@fabrikam.test").await;
 
     // Contoso, which allows no passcodes, invites the same address.
-    sqlx::query("UPDATE tenants SET email_otp_enabled = 0 WHERE slug = 'contoso'")
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
-    let token = app.api_token("contoso").await;
-    let body = json!({ "invitedUserEmailAddress": "carol@fabrikam.test", "inviteRedirectUrl": "https://x.test/" });
-    let created: Value = app
-        .api(Method::POST, "/api/v1/invitations", &token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let contoso_ticket = created["inviteRedeemUrl"]
-        .as_str()
-        .unwrap()
-        .rsplit_once("ticket=")
-        .unwrap()
-        .1
-        .to_owned();
-    let refused = app
-        .call(
-            "accept_invitation",
-            &[("ticket", &contoso_ticket)],
-            Some(&cookie),
-        )
-        .await;
+    app.turn_off("contoso", TenantSetting::EmailOtp).await;
+    let contoso_ticket = app.invite("contoso", "carol@fabrikam.test").await;
+    let refused = accept(&app, &contoso_ticket, Some(&cookie)).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn signing_up_for_a_taken_address_keeps_the_code_unspent() {
     let app = spawn_app().await;
-    let ticket = invite(&app, "bob@fabrikam.test").await;
+    let ticket = app.invite("woodgrove", "bob@fabrikam.test").await;
     sign_up(&app, &ticket, "bob@fabrikam.test").await;
-    let second = invite_for(&app, "contoso", "bob@fabrikam.test").await;
+    let second = app.invite("contoso", "bob@fabrikam.test").await;
     // Bob's address now has a personal account: the page says sign in.
-    let view: Value = info(&app, &second, None).await.json().await.unwrap();
-    assert_eq!(view["realm"], json!("Personal"));
+    assert_eq!(view(&app, &second, None).await.realm, HomeRealm::Personal);
     let refused = app
         .call(
             "sign_up",
             &[
-                ("ticket", &second),
+                ("ticket", second.as_str()),
                 ("display_name", "Bob"),
                 ("password", "another long password"),
                 ("code", "12345678"),
@@ -626,25 +464,4 @@ async fn signing_up_for_a_taken_address_keeps_the_code_unspent() {
         )
         .await;
     assert_eq!(refused.status(), StatusCode::CONFLICT);
-}
-
-async fn invite_for(app: &TestApp, slug: &str, email: &str) -> String {
-    let token = app.api_token(slug).await;
-    let body = json!({ "invitedUserEmailAddress": email, "inviteRedirectUrl": "https://x.test/" });
-    let created: Value = app
-        .api(Method::POST, "/api/v1/invitations", &token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    created["inviteRedeemUrl"]
-        .as_str()
-        .unwrap()
-        .rsplit_once("ticket=")
-        .unwrap()
-        .1
-        .to_owned()
 }
