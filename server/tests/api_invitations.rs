@@ -396,3 +396,51 @@ async fn the_users_list_pages_with_an_opaque_cursor_and_refuses_bad_filters() {
         "notFound"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_invitations_of_one_address_make_one_guest_and_answer_the_other_409() {
+    let app = spawn_app().await;
+    let token = app.api_token("woodgrove").await;
+    let addresses: Vec<String> = (0..8).map(|i| format!("race{i}@fabrikam.test")).collect();
+    // Every address twice, all requests in flight at once.
+    let requests = addresses
+        .iter()
+        .flat_map(|email| [email, email])
+        .map(|email| invite(&app, &token, email));
+    let responses = futures::future::join_all(requests).await;
+
+    let mut answers = Vec::new();
+    for response in responses {
+        let status = response.status();
+        answers.push((status, response.text().await.unwrap()));
+    }
+    for (email, pair) in addresses.iter().zip(answers.chunks(2)) {
+        let mut statuses = [pair[0].0, pair[1].0];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::CREATED, StatusCode::CONFLICT],
+            "{email}: {pair:?}"
+        );
+        let refusal = pair
+            .iter()
+            .find(|(status, _)| *status == StatusCode::CONFLICT);
+        let refusal: common::ApiError = serde_json::from_str(&refusal.unwrap().1).unwrap();
+        assert_eq!(refusal.error.code, "conflict", "{email}");
+    }
+
+    let mut guests: Vec<String> = guests(&app, &token)
+        .await
+        .into_iter()
+        .map(|guest| guest.mail.unwrap_or_default())
+        .collect();
+    let mut pending: Vec<String> = invitations(&app, &token, "PendingAcceptance")
+        .await
+        .into_iter()
+        .map(|invitation| invitation.invited_user_email_address)
+        .collect();
+    guests.sort();
+    pending.sort();
+    assert_eq!(guests, addresses, "one guest object an address");
+    assert_eq!(pending, addresses, "one pending invitation an address");
+}

@@ -1,5 +1,7 @@
 //! The `gatehouse` binary itself: subcommands, their errors and exit codes,
 //! and start-up failures that must stop the server with a clear message.
+//! Races between two operators are run in-process, on the service behind
+//! the subcommand, to have both calls in flight at once.
 
 mod common;
 
@@ -460,4 +462,32 @@ async fn invite_creates_the_guest_and_prints_the_redeem_url() {
         query_count(&db, "SELECT COUNT(*) FROM invitations").await,
         2
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_simultaneous_creates_of_one_slug_make_one_tenant_and_a_conflict() {
+    let app = common::spawn_app().await;
+    let slugs: Vec<String> = (0..8).map(|i| format!("race-{i}")).collect();
+    // Every slug twice, with different domains, all calls in flight at once.
+    let app = &app;
+    let creates = slugs.iter().flat_map(|slug| {
+        ["a", "b"].map(|side| async move {
+            app.create_tenant(slug, &format!("{slug}-{side}.test"))
+                .await
+        })
+    });
+    let outcomes = futures::future::join_all(creates).await;
+    for (slug, pair) in slugs.iter().zip(outcomes.chunks(2)) {
+        let created = pair.iter().filter(|outcome| outcome.is_ok()).count();
+        let conflicts = pair
+            .iter()
+            .filter(|outcome| matches!(outcome, Err(common::wire::AppError::Conflict(_))))
+            .count();
+        assert_eq!((created, conflicts), (1, 1), "{slug}: {pair:?}");
+    }
+    let raced: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants WHERE slug LIKE 'race-%'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(raced, 8, "one tenant a slug");
 }

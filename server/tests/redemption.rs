@@ -4,10 +4,11 @@
 
 mod common;
 
-use common::wire::{HomeRealm, InvitationView, Invited, MyAppsOverview};
-use common::{session_cookie, spawn_app, ApiInvitation, ApiPage, TenantSetting};
+use common::wire::{AppError, HomeRealm, InvitationView, Invited, MyAppsOverview};
+use common::{app_error, session_cookie, spawn_app, ApiInvitation, ApiPage, TenantSetting};
 use common::{TestApp, Ticket};
 use reqwest::{Method, StatusCode};
+use serde::Deserialize;
 
 async fn info(app: &TestApp, ticket: &str, cookie: Option<&str>) -> reqwest::Response {
     app.call("redeem_info", &[("ticket", ticket)], cookie).await
@@ -391,6 +392,50 @@ async fn twenty_simultaneous_redemptions_bind_exactly_one_guest() {
     assert_eq!(app.audit_count("invitation.redeem", "success").await, 1);
 }
 
+/// The `detail` of a refused redemption's audit event.
+#[derive(Debug, Deserialize)]
+struct Refusal {
+    reason: String,
+}
+
+/// A redemption refused with 409 changed nothing: the guest `upn` is still
+/// pending, its link still opens, and the refusal is in the audit trail with
+/// its reason.
+async fn assert_refused_and_audited(
+    app: &TestApp,
+    refused: reqwest::Response,
+    ticket: &Ticket,
+    upn: &str,
+    actor: &str,
+    reason: &str,
+) {
+    assert!(
+        matches!(app_error(refused).await, AppError::Conflict(_)),
+        "a 409 conflict"
+    );
+    let guest = app.api_guest("woodgrove", upn).await;
+    assert_eq!(
+        guest.external_user_state.as_deref(),
+        Some("PendingAcceptance"),
+        "the guest is still pending"
+    );
+    assert_eq!(
+        info(app, ticket.as_str(), None).await.status(),
+        StatusCode::OK,
+        "the link is not used up"
+    );
+    let failures: Vec<_> = app
+        .audit_events("invitation.redeem")
+        .await
+        .into_iter()
+        .filter(|event| event.outcome == "failure")
+        .collect();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].tenant.as_deref(), Some("woodgrove"));
+    assert_eq!(failures[0].actor.as_deref(), Some(actor));
+    assert_eq!(failures[0].detail::<Refusal>().reason, reason);
+}
+
 #[tokio::test]
 async fn a_member_of_the_inviting_tenant_cannot_become_its_guest() {
     let app = spawn_app().await;
@@ -399,6 +444,47 @@ async fn a_member_of_the_inviting_tenant_cannot_become_its_guest() {
     let megan = app.signed_in("megan@woodgrove.test").await;
     let refused = accept(&app, &ticket, Some(&megan)).await;
     assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert_refused_and_audited(
+        &app,
+        refused,
+        &ticket,
+        "bob_fabrikam.test#EXT#@woodgrove.test",
+        "megan@woodgrove.test",
+        "memberOfInvitingTenant",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_identity_already_a_guest_is_refused_a_second_guest_object_and_the_refusal_is_audited() {
+    let app = spawn_app().await;
+    let first = app.invite("woodgrove", "alice@contoso.test").await;
+    let alice = app.signed_in("alice@contoso.test").await;
+    assert_eq!(
+        accept(&app, &first, Some(&alice)).await.status(),
+        StatusCode::OK
+    );
+    // A second invitation, for any identity, reaches Alice too.
+    let second = invite_any_identity(&app, "team@fabrikam.test").await;
+    let refused = accept(&app, &second, Some(&alice)).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert_refused_and_audited(
+        &app,
+        refused,
+        &second,
+        "team_fabrikam.test#EXT#@woodgrove.test",
+        "alice@contoso.test",
+        "alreadyGuest",
+    )
+    .await;
+    let alice_guest = app
+        .api_guest("woodgrove", "alice_contoso.test#EXT#@woodgrove.test")
+        .await;
+    assert_eq!(
+        alice_guest.external_user_state.as_deref(),
+        Some("Accepted"),
+        "her first guest object is kept"
+    );
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 //!
 //! Tests drive Gatehouse as its users do — pages, server functions, the REST
 //! API — and decode every reply into a type. Set-up that nothing over HTTP
-//! does yet (a plan's seats, a tenant setting) calls the service,
+//! does yet (a plan's seats, a tenant, a tenant setting) calls the service,
 //! or as a last resort writes SQL, here only: a change of those inside `app`
 //! is one edit in this file.
 
@@ -438,6 +438,17 @@ impl TestApp {
         let token = self.api_token(slug).await;
         self.api_invite(&token, email).await.ticket()
     }
+
+    /// The guest `upn` of the demo tenant `slug`, as the REST API lists it.
+    pub async fn api_guest(&self, slug: &str, upn: &str) -> ApiUser {
+        let token = self.api_token(slug).await;
+        let guests: ApiPage<ApiUser> = self.api_get("/api/v1/users?userType=Guest", &token).await;
+        guests
+            .value
+            .into_iter()
+            .find(|guest| guest.user_principal_name == upn)
+            .unwrap_or_else(|| panic!("{upn} is a guest of {slug}"))
+    }
 }
 
 impl TestApp {
@@ -474,6 +485,23 @@ impl TestApp {
     }
 }
 
+/// One row of the audit trail, read from its table: no audit API exists yet.
+#[derive(Debug, sqlx::FromRow)]
+pub struct AuditEvent {
+    /// The tenant's slug.
+    pub tenant: Option<String>,
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub outcome: String,
+    detail: String,
+}
+
+impl AuditEvent {
+    pub fn detail<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.detail).unwrap_or_else(|error| panic!("{error}: {self:?}"))
+    }
+}
+
 impl TestApp {
     pub async fn audit_count(&self, action: &str, outcome: &str) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = ? AND outcome = ?")
@@ -482,6 +510,19 @@ impl TestApp {
             .fetch_one(&self.state.pool)
             .await
             .expect("count")
+    }
+
+    /// The audit events of `action`, oldest first.
+    pub async fn audit_events(&self, action: &str) -> Vec<AuditEvent> {
+        sqlx::query_as(
+            "SELECT t.slug AS tenant, a.actor, a.target, a.outcome, a.detail
+             FROM audit_events a LEFT JOIN tenants t ON t.id = a.tenant_id
+             WHERE a.action = ? ORDER BY a.id",
+        )
+        .bind(action)
+        .fetch_all(&self.state.pool)
+        .await
+        .expect("the audit trail")
     }
 }
 
@@ -527,5 +568,20 @@ impl TestApp {
         app::tenants::ssr::set_plan(&self.state.pool, &slug, licence, "tests", self.clock.now())
             .await
             .expect("the plan changes");
+    }
+
+    /// Creates a free tenant, as `gatehouse tenant create` does; what the
+    /// caller is told when refused.
+    pub async fn create_tenant(&self, slug: &str, domain: &str) -> Result<(), AppError> {
+        let new = app::tenants::ssr::NewTenant {
+            slug: app::domain::TenantSlug::parse(slug).expect("a slug"),
+            display_name: app::domain::DisplayName::parse(slug).expect("a name"),
+            domain: app::domain::DomainName::parse(domain).expect("a domain"),
+            licence: app::domain::Licence::free(),
+        };
+        app::tenants::ssr::create_tenant(&self.state.pool, &new, "tests", self.clock.now())
+            .await
+            .map(drop)
+            .map_err(AppError::from)
     }
 }
