@@ -1,5 +1,8 @@
-//! The REST API (DESIGN §4): JSON with Microsoft Graph's field names, the
-//! tenant taken from the bearer token, errors as `{error:{code, message}}`.
+//! The REST API (DESIGN §4): JSON with Microsoft Graph's field names (the
+//! shapes in [`crate::graph`]), the tenant taken from the bearer token, errors
+//! as `{error:{code, message}}`. Each resource module gives its routes; this
+//! one nests them under `/api/v1` and holds what they share: the caller, the
+//! extractors whose faults answer in the error shape, paging.
 //! Handlers parse, call one `app` service, and shape the answer.
 
 mod invitations;
@@ -11,27 +14,19 @@ use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
+use app::domain::ParseError;
 use app::error::AppError;
 use app::ssr::AppState;
 use app::tokens::ssr::{find_api_caller, ApiCaller};
 
+use crate::graph::{ErrorBody, Page};
+
 pub fn router() -> Router<AppState> {
-    let v1 = Router::new()
-        .route(
-            "/invitations",
-            post(invitations::create).get(invitations::list),
-        )
-        .route(
-            "/invitations/{id}",
-            get(invitations::show).delete(invitations::revoke),
-        )
-        .route("/invitations/{id}/resend", post(invitations::resend))
-        .route("/users", get(users::list))
+    let v1 = invitations::router()
+        .merge(users::router())
         .fallback(|| async { ApiError(AppError::NotFound("This API path".into())) });
     Router::new().nest("/api/v1", v1)
 }
@@ -56,8 +51,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body =
-            Json(json!({ "error": { "code": self.0.api_code(), "message": self.0.to_string() } }));
+        let body = Json(ErrorBody::new(self.0.api_code(), self.0.to_string()));
         let mut response = (status, body).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response
@@ -73,6 +67,20 @@ fn bad_request(message: String) -> ApiError {
         field: String::new(),
         message,
     })
+}
+
+/// The error for a value that does not parse, named by its API field.
+fn invalid(field: &str) -> impl FnOnce(ParseError) -> ApiError + '_ {
+    move |error| ApiError(AppError::invalid(field, error))
+}
+
+/// An optional parameter parsed into its domain type; a fault names `field`.
+fn parse_optional<T>(
+    value: Option<&str>,
+    field: &str,
+    parse: impl FnOnce(&str) -> Result<T, ParseError>,
+) -> Result<Option<T>, ApiError> {
+    value.map(parse).transpose().map_err(invalid(field))
 }
 
 /// The caller, from `Authorization: Bearer <token>`.
@@ -130,13 +138,47 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// RFC 3339 for the API's `…DateTime` fields.
-pub fn date_time(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|at| {
-            at.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
+/// Rows per page of a list.
+const PAGE_SIZE: usize = 100;
+/// How many rows a list asks its service for: a page and one more, which
+/// only tells whether another page follows.
+const PAGE_FETCH: i64 = PAGE_SIZE as i64 + 1;
+
+/// The page of `rows` (at most [`PAGE_FETCH`] of them, in order): `next` is
+/// the cursor of its last row when more rows follow.
+fn page<R, T>(mut rows: Vec<R>, cursor: impl FnOnce(&R) -> String) -> Page<T>
+where
+    T: for<'a> From<&'a R>,
+{
+    let more = rows.len() > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE);
+    Page {
+        next: rows.last().filter(|_| more).map(cursor),
+        value: rows.iter().map(T::from).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_cuts_the_extra_row_and_names_the_last_one_shown_as_next() {
+        struct Row(usize);
+        impl From<&Row> for String {
+            fn from(row: &Row) -> Self {
+                row.0.to_string()
+            }
+        }
+        let full: Page<String> = page((0..PAGE_FETCH as usize).map(Row).collect(), |row| {
+            format!("after-{}", row.0)
+        });
+        assert_eq!(full.value.len(), PAGE_SIZE);
+        assert_eq!(full.next.as_deref(), Some("after-99"));
+        let last: Page<String> = page((0..PAGE_SIZE).map(Row).collect(), |row| {
+            format!("after-{}", row.0)
+        });
+        assert_eq!(last.value.len(), PAGE_SIZE);
+        assert_eq!(last.next, None);
+    }
 }
