@@ -10,11 +10,13 @@ mod users;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use axum::http::header::WWW_AUTHENTICATE;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
+use headers::authorization::Bearer;
+use headers::{Authorization, HeaderMapExt};
 use serde::de::DeserializeOwned;
 
 use app::domain::ParseError;
@@ -93,18 +95,20 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or(ApiError(AppError::Unauthenticated))?;
-        let caller = find_api_caller(&state.pool, token, state.now()).await?;
+        let token = bearer_token(&parts.headers).ok_or(ApiError(AppError::Unauthenticated))?;
+        let caller = find_api_caller(&state.pool, &token, state.now()).await?;
         caller
             .map(Caller)
             .ok_or(ApiError(AppError::Unauthenticated))
     }
+}
+
+/// The token of `Authorization: Bearer <token>`, without the blanks around
+/// it. The scheme matches in any case (RFC 7235 §2.1): `headers` decodes it so.
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .typed_get::<Authorization<Bearer>>()
+        .map(|authorization| authorization.token().trim().to_owned())
 }
 
 /// A JSON body whose every fault is a 400 in the API's error shape.
@@ -161,6 +165,42 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn authorization(value: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            axum::http::header::AUTHORIZATION,
+            HeaderValue::from_static(value),
+        );
+        headers
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_matched_in_any_case() {
+        for value in ["Bearer gh_x", "bearer gh_x", "BEARER gh_x", "bEaReR gh_x"] {
+            assert_eq!(
+                bearer_token(&authorization(value)).as_deref(),
+                Some("gh_x"),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn blanks_around_the_bearer_token_are_ignored() {
+        assert_eq!(
+            bearer_token(&authorization("Bearer   gh_x  ")).as_deref(),
+            Some("gh_x")
+        );
+    }
+
+    #[test]
+    fn other_schemes_and_missing_tokens_give_no_bearer_token() {
+        for value in ["Basic dXNlcjpwYXNz", "Bearergh_x", "Bearer", "gh_x", ""] {
+            assert_eq!(bearer_token(&authorization(value)), None, "{value:?}");
+        }
+        assert_eq!(bearer_token(&HeaderMap::new()), None);
+    }
 
     #[test]
     fn a_page_cuts_the_extra_row_and_names_the_last_one_shown_as_next() {

@@ -207,12 +207,14 @@ async fn serve(
 ) -> Result<(), CliError> {
     let public_url = PublicUrl::parse(&args.public_url)
         .map_err(|e| CliError::BadInput(format!("GATEHOUSE_PUBLIC_URL: {e}")))?;
-    if let Some(smtp) = &args.smtp_url {
-        if !(smtp.starts_with("smtp://") || smtp.starts_with("smtps://")) {
-            return Err(CliError::BadInput(
-                "GATEHOUSE_SMTP_URL must start with smtp:// or smtps://".into(),
-            ));
-        }
+    if args
+        .smtp_url
+        .as_deref()
+        .is_some_and(|url| !is_smtp_url(url))
+    {
+        return Err(CliError::BadInput(
+            "GATEHOUSE_SMTP_URL must start with smtp:// or smtps://".into(),
+        ));
     }
     let settings = Settings {
         database_url,
@@ -233,6 +235,14 @@ async fn serve(
     Ok(())
 }
 
+/// Whether `text` is a URL with the `smtp` or `smtps` scheme and an
+/// authority: the shape lettre's `from_url` reads (its other checks are its
+/// own, at start-up).
+fn is_smtp_url(text: &str) -> bool {
+    url::Url::parse(text)
+        .is_ok_and(|url| matches!(url.scheme(), "smtp" | "smtps") && url.has_host())
+}
+
 impl Cli {
     /// The log filter: `serve`'s `--log` (RUST_LOG); one-shot commands only
     /// warn unless RUST_LOG says otherwise.
@@ -248,6 +258,26 @@ impl Cli {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_smtp_url_has_the_smtp_or_smtps_scheme_and_a_host() {
+        for good in [
+            "smtp://127.0.0.1:2525",
+            "smtps://user:pass@mail.test/gatehouse.example?tls=required",
+            "SMTP://mail.test",
+        ] {
+            assert!(is_smtp_url(good), "{good}");
+        }
+        for bad in [
+            "http://mail.test",
+            "smtp:mail.test",
+            "mail.test:25",
+            "smtpx://mail.test",
+            "",
+        ] {
+            assert!(!is_smtp_url(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn the_command_line_definition_is_consistent() {
