@@ -8,11 +8,13 @@
 mod invitations;
 mod users;
 
+use axum::body::Body;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header::WWW_AUTHENTICATE;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use headers::authorization::Bearer;
@@ -26,11 +28,14 @@ use app::tokens::ssr::{find_api_caller, ApiCaller};
 
 use crate::graph::{ErrorBody, Page};
 
+/// Where the API lives.
+const PREFIX: &str = "/api/v1";
+
 pub fn router() -> Router<AppState> {
     let v1 = invitations::router()
         .merge(users::router())
         .fallback(|| async { ApiError(AppError::NotFound("This API path".into())) });
-    Router::new().nest("/api/v1", v1)
+    Router::new().nest(PREFIX, v1)
 }
 
 /// An error as the API answers it.
@@ -162,8 +167,97 @@ where
     }
 }
 
+/// Gives the answers axum makes itself on an API path (405 for a method a
+/// route lacks, 413 for a body over the limit, 400 for a path that does not
+/// decode) the API's error shape, keeping their status and headers (`Allow`).
+/// Answers already in JSON, and every answer outside the API, pass as they
+/// are. Layered outside the body limits so that their 413s pass through it.
+pub async fn shape_plain_errors(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let is_api = path == PREFIX
+        || path
+            .strip_prefix(PREFIX)
+            .is_some_and(|rest| rest.starts_with('/'));
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|kind| kind.as_bytes().starts_with(b"application/json"));
+    if !is_api
+        || method == Method::HEAD
+        || is_json
+        || !(status.is_client_error() || status.is_server_error())
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 1024)
+        .await
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes.to_vec()).ok())
+        .unwrap_or_default();
+    let (code, message) = plain_error(status, &method, text.trim());
+    let body = serde_json::to_vec(&ErrorBody::new(code, message)).unwrap_or_default();
+    parts.headers.remove(CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// The code and message for an answer axum gave as plain text (or none):
+/// the codes `AppError` uses where one fits, otherwise the status's reason
+/// in lower camel case (`methodNotAllowed`, `payloadTooLarge`).
+fn plain_error(status: StatusCode, method: &Method, text: &str) -> (String, String) {
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let code = match status.as_u16() {
+        400 => AppError::Invalid {
+            field: String::new(),
+            message: String::new(),
+        }
+        .code()
+        .to_owned(),
+        401 => AppError::Unauthenticated.code().to_owned(),
+        403 => AppError::Forbidden.code().to_owned(),
+        404 => AppError::NotFound(String::new()).code().to_owned(),
+        500.. => AppError::Internal.code().to_owned(),
+        _ => lower_camel(reason),
+    };
+    let message = match status {
+        StatusCode::METHOD_NOT_ALLOWED => format!("{method} is not allowed on this path."),
+        StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large.".to_owned(),
+        _ if status.is_server_error() => AppError::Internal.to_string(),
+        _ if !text.is_empty() => text.to_owned(),
+        _ => format!("{reason}."),
+    };
+    (code, message)
+}
+
+/// `Payload Too Large` → `payloadTooLarge`, `URI Too Long` → `uriTooLong`.
+fn lower_camel(words: &str) -> String {
+    let mut code = String::new();
+    for word in words
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+    {
+        let word = word.to_ascii_lowercase();
+        if code.is_empty() {
+            code.push_str(&word);
+        } else {
+            code.push_str(&word[..1].to_ascii_uppercase());
+            code.push_str(&word[1..]);
+        }
+    }
+    code
+}
+
 #[cfg(test)]
 mod tests {
+    use axum::routing::{get, post};
+    use tower::ServiceExt as _;
+
     use super::*;
 
     fn authorization(value: &'static str) -> HeaderMap {
@@ -220,5 +314,78 @@ mod tests {
         });
         assert_eq!(last.value.len(), PAGE_SIZE);
         assert_eq!(last.next, None);
+    }
+
+    #[test]
+    fn a_status_reason_becomes_a_lower_camel_code() {
+        assert_eq!(lower_camel("Method Not Allowed"), "methodNotAllowed");
+        assert_eq!(lower_camel("Payload Too Large"), "payloadTooLarge");
+        assert_eq!(lower_camel("URI Too Long"), "uriTooLong");
+    }
+
+    fn app() -> Router {
+        Router::new()
+            .route("/api/v1/things", post(|| async { "made" }))
+            .route(
+                "/api/v1/plain",
+                get(|| async { (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Send JSON.") }),
+            )
+            .route(
+                "/api/v1/refused",
+                get(|| async { ApiError(AppError::Forbidden) }),
+            )
+            .route("/elsewhere", post(|| async { "made" }))
+            .layer(axum::middleware::from_fn(shape_plain_errors))
+    }
+
+    async fn call(method: Method, path: &str) -> (StatusCode, HeaderMap, String) {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::empty())
+            .unwrap();
+        let response = app().oneshot(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        (
+            parts.status,
+            parts.headers,
+            String::from_utf8(body.to_vec()).unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_method_an_api_route_lacks_answers_405_in_the_error_shape() {
+        let (status, headers, body) = call(Method::GET, "/api/v1/things").await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(headers[CONTENT_TYPE], "application/json");
+        assert!(headers.contains_key(axum::http::header::ALLOW));
+        let body: ErrorBody = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            body,
+            ErrorBody::new("methodNotAllowed", "GET is not allowed on this path.")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_plain_text_api_error_keeps_its_text_as_the_message() {
+        let (status, _, body) = call(Method::GET, "/api/v1/plain").await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let body: ErrorBody = serde_json::from_str(&body).unwrap();
+        assert_eq!(body, ErrorBody::new("unsupportedMediaType", "Send JSON."));
+    }
+
+    #[tokio::test]
+    async fn json_errors_and_answers_outside_the_api_pass_unchanged() {
+        let (status, _, body) = call(Method::GET, "/api/v1/refused").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let body: ErrorBody = serde_json::from_str(&body).unwrap();
+        assert_eq!(body.error.code, "forbidden");
+        let (status, headers, body) = call(Method::GET, "/elsewhere").await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert!(!headers.contains_key(CONTENT_TYPE));
+        assert_eq!(body, "");
+        let (status, _, body) = call(Method::POST, "/api/v1/things").await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "made"));
     }
 }
