@@ -1,10 +1,12 @@
 //! The `gatehouse` binary's library: start-up, the HTTP router and the
 //! operator's command line. Thin: the logic lives in `app`'s services, which
-//! the pages, the REST API and these commands share.
+//! the pages, the REST API and these commands share; [`graph`] holds the JSON
+//! shapes the REST API and the command line answer with.
 
 pub mod api;
 pub mod cli;
 pub mod csrf;
+pub mod graph;
 pub mod router;
 pub mod secret_key;
 pub mod startup;

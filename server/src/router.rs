@@ -1,6 +1,6 @@
 //! The HTTP surface: the Leptos pages and server functions, static files,
-//! `/healthz`, and the layers every request passes (trace span, body limit,
-//! CSRF guard).
+//! `/healthz`, the REST API, and the layers every request passes (trace
+//! span, the REST API's error shape, body limit, CSRF guard).
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
@@ -37,6 +37,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(limit_body_by_route))
         // The hard cap, also for bodies that do not declare their length.
         .layer(RequestBodyLimitLayer::new(MAX_BULK_BODY_BYTES))
+        // Outside the limits, so that their 413s on API paths are shaped too.
+        .layer(middleware::from_fn(crate::api::shape_plain_errors))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)

@@ -2,26 +2,29 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
-use secrecy::ExposeSecret;
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use app::domain::{DisplayName, Email, InvitationMessage, RedirectUrl};
 use app::error::AppError;
-use app::invitations::ssr::{
-    self as service, Invitation, Inviter, IssuedInvitation, MailContext, NewInvitation,
-};
+use app::invitations::ssr::{self as service, Inviter, MailContext, NewInvitation};
 use app::invitations::InvitationStatus;
 use app::ssr::AppState;
 
-use super::{date_time, ApiError, ApiJson, ApiQuery, Caller};
+use super::{invalid, page, parse_optional, ApiError, ApiJson, ApiQuery, Caller, PAGE_FETCH};
+use crate::graph::{Invitation, Page};
 
-const PAGE_SIZE: i64 = 100;
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/invitations", post(create).get(list))
+        .route("/invitations/{id}", get(show).delete(revoke))
+        .route("/invitations/{id}/resend", post(resend))
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CreateInvitation {
+struct CreateInvitation {
     invited_user_email_address: String,
     invited_user_display_name: Option<String>,
     invite_redirect_url: String,
@@ -32,12 +35,8 @@ pub struct CreateInvitation {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MessageInfo {
+struct MessageInfo {
     customized_message_body: Option<String>,
-}
-
-fn invalid(field: &str) -> impl FnOnce(app::domain::ParseError) -> ApiError + '_ {
-    move |error| ApiError(AppError::invalid(field, error))
 }
 
 impl CreateInvitation {
@@ -93,32 +92,12 @@ fn inviter(caller: &Caller) -> Inviter {
     }
 }
 
-fn invitation_json(invitation: &Invitation) -> Value {
-    json!({
-        "id": invitation.id,
-        "invitedUserEmailAddress": invitation.invited_email,
-        "invitedUserDisplayName": invitation.invited_name,
-        "inviteRedirectUrl": invitation.redirect_url,
-        "status": invitation.status.as_str(),
-        "createdDateTime": date_time(invitation.created_at),
-        "expiresDateTime": date_time(invitation.expires_at),
-        "redeemedDateTime": invitation.redeemed_at.map(date_time),
-        "invitedUser": { "id": invitation.guest_user_id, "userPrincipalName": invitation.guest_upn },
-    })
-}
-
-fn issued_json(issued: &IssuedInvitation) -> Value {
-    let mut body = invitation_json(&issued.invitation);
-    body["inviteRedeemUrl"] = Value::from(issued.redeem_url.expose_secret());
-    body
-}
-
 /// `POST /api/v1/invitations` → 201 with the redeem URL (shown only here).
-pub async fn create(
+async fn create(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<CreateInvitation>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Invitation>), ApiError> {
     let new = body.parse()?;
     let issued = service::create_invitation(
         &state.pool,
@@ -129,68 +108,54 @@ pub async fn create(
         state.now(),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(issued_json(&issued))))
+    Ok((StatusCode::CREATED, Json(Invitation::from(&issued))))
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ListQuery {
+struct ListQuery {
     status: Option<String>,
     cursor: Option<String>,
 }
 
 /// `GET /api/v1/invitations[?status=…][&cursor=…]`, newest first.
-pub async fn list(
+async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let status = query
-        .status
-        .as_deref()
-        .map(InvitationStatus::parse)
-        .transpose()
-        .map_err(invalid("status"))?;
+) -> Result<Json<Page<Invitation>>, ApiError> {
+    let status = parse_optional(query.status.as_deref(), "status", InvitationStatus::parse)?;
     let mut conn = state.pool.acquire().await.map_err(app::ssr::Error::from)?;
-    let mut page = service::list_invitations(
+    let rows = service::list_invitations(
         &mut conn,
         &caller.0.tenant,
         status,
         query.cursor.as_deref(),
-        PAGE_SIZE + 1,
+        PAGE_FETCH,
         state.now(),
     )
     .await?;
-    let more = page.len() > PAGE_SIZE as usize;
-    page.truncate(PAGE_SIZE as usize);
-    let next = if more {
-        page.last().map(|invitation| invitation.id.clone())
-    } else {
-        None
-    };
-    Ok(Json(
-        json!({ "value": page.iter().map(invitation_json).collect::<Vec<_>>(), "next": next }),
-    ))
+    Ok(Json(page(rows, |invitation| invitation.id.clone())))
 }
 
 /// `GET /api/v1/invitations/{id}`.
-pub async fn show(
+async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Invitation>, ApiError> {
     let mut conn = state.pool.acquire().await.map_err(app::ssr::Error::from)?;
     let invitation =
         service::find_invitation(&mut conn, &caller.0.tenant, &id, state.now()).await?;
-    Ok(Json(invitation_json(&invitation)))
+    Ok(Json(Invitation::from(&invitation)))
 }
 
 /// `POST /api/v1/invitations/{id}/resend` → a new redeem URL; the old one dies.
-pub async fn resend(
+async fn resend(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Invitation>, ApiError> {
     let issued = service::resend_invitation(
         &state.pool,
         mail_context(&state),
@@ -200,11 +165,11 @@ pub async fn resend(
         state.now(),
     )
     .await?;
-    Ok(Json(issued_json(&issued)))
+    Ok(Json(Invitation::from(&issued)))
 }
 
 /// `DELETE /api/v1/invitations/{id}` revokes it.
-pub async fn revoke(
+async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,

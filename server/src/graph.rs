@@ -1,0 +1,298 @@
+//! The JSON shapes of Microsoft Graph's resources that Gatehouse speaks
+//! (DESIGN §4): what the REST API answers and `gatehouse invite --format json`
+//! prints. Written once, so the API and the CLI cannot drift apart, and public
+//! so clients and tests can decode replies into them.
+//!
+//! Fields are declared in the alphabetical order of their JSON names: that is
+//! the order `serde_json::json!` wrote them in before these types existed (it
+//! sorts keys), so the bytes on the wire stay as they were.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use app::domain::{ExternalUserState, UserType};
+use app::invitations::InvitationStatus;
+
+/// An invitation, as `/api/v1/invitations` answers it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Invitation {
+    /// RFC 3339.
+    pub created_date_time: String,
+    /// RFC 3339.
+    pub expires_date_time: String,
+    pub id: String,
+    /// The link that redeems the invitation: present only in the answer that
+    /// issues it (create and resend), as the link exists only then. A
+    /// secret: `Debug` does not show it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_redeem_url: Option<String>,
+    pub invite_redirect_url: String,
+    pub invited_user: InvitedUser,
+    pub invited_user_display_name: Option<String>,
+    pub invited_user_email_address: String,
+    /// RFC 3339; `null` until the guest redeems.
+    pub redeemed_date_time: Option<String>,
+    pub status: InvitationStatus,
+}
+
+/// The guest user an invitation created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitedUser {
+    pub id: String,
+    pub user_principal_name: String,
+}
+
+/// A user, as `/api/v1/users` answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub display_name: String,
+    /// A guest's redemption state; `null` for members.
+    pub external_user_state: Option<ExternalUserState>,
+    pub id: String,
+    pub mail: Option<String>,
+    pub user_principal_name: String,
+    pub user_type: UserType,
+}
+
+/// One page of a list: `next` is the opaque cursor of the following page,
+/// `null` on the last.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub next: Option<String>,
+    pub value: Vec<T>,
+}
+
+/// Every error the REST API answers: `{"error": {"code", "message"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// The stable, machine-readable `code` and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            error: ErrorDetail {
+                code: code.into(),
+                message: message.into(),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for Invitation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Invitation")
+            .field("created_date_time", &self.created_date_time)
+            .field("expires_date_time", &self.expires_date_time)
+            .field("id", &self.id)
+            .field(
+                "invite_redeem_url",
+                &self.invite_redeem_url.as_ref().map(|_| "[redacted]"),
+            )
+            .field("invite_redirect_url", &self.invite_redirect_url)
+            .field("invited_user", &self.invited_user)
+            .field("invited_user_display_name", &self.invited_user_display_name)
+            .field(
+                "invited_user_email_address",
+                &self.invited_user_email_address,
+            )
+            .field("redeemed_date_time", &self.redeemed_date_time)
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
+impl From<&app::invitations::ssr::Invitation> for Invitation {
+    fn from(invitation: &app::invitations::ssr::Invitation) -> Self {
+        Self {
+            created_date_time: date_time(invitation.created_at),
+            expires_date_time: date_time(invitation.expires_at),
+            id: invitation.id.clone(),
+            invite_redeem_url: None,
+            invite_redirect_url: invitation.redirect_url.clone(),
+            invited_user: InvitedUser {
+                id: invitation.guest_user_id.clone(),
+                user_principal_name: invitation.guest_upn.clone(),
+            },
+            invited_user_display_name: invitation.invited_name.clone(),
+            invited_user_email_address: invitation.invited_email.clone(),
+            redeemed_date_time: invitation.redeemed_at.map(date_time),
+            status: invitation.status,
+        }
+    }
+}
+
+impl From<&app::invitations::ssr::IssuedInvitation> for Invitation {
+    fn from(issued: &app::invitations::ssr::IssuedInvitation) -> Self {
+        use secrecy::ExposeSecret;
+        Self {
+            invite_redeem_url: Some(issued.redeem_url.expose_secret().to_owned()),
+            ..Self::from(&issued.invitation)
+        }
+    }
+}
+
+impl From<&app::users::ssr::UserListItem> for User {
+    fn from(user: &app::users::ssr::UserListItem) -> Self {
+        Self {
+            display_name: user.display_name.clone(),
+            external_user_state: user.external_user_state,
+            id: user.id.clone(),
+            mail: user.mail.clone(),
+            user_principal_name: user.upn.clone(),
+            user_type: user.user_type,
+        }
+    }
+}
+
+/// RFC 3339, for the `…DateTime` fields.
+pub fn date_time(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|at| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+    use serde_json::json;
+
+    use super::*;
+
+    fn stored(redeemed_at: Option<i64>) -> app::invitations::ssr::Invitation {
+        app::invitations::ssr::Invitation {
+            id: "inv-1".into(),
+            tenant_id: "t-1".into(),
+            guest_user_id: "u-1".into(),
+            guest_upn: "bob_fabrikam.test#EXT#@woodgrove.test".into(),
+            invited_email: "bob@fabrikam.test".into(),
+            invited_name: None,
+            redirect_url: "https://myapps.test/".into(),
+            message: Some("hello".into()),
+            status: InvitationStatus::PendingAcceptance,
+            created_by: "gatehouse cli".into(),
+            created_at: 1_700_000_000,
+            expires_at: 1_702_592_000,
+            redeemed_at,
+            send_email: false,
+        }
+    }
+
+    /// What the API wrote for `stored(…)` with `json!` before these types.
+    fn written_before(redeemed_date_time: serde_json::Value) -> serde_json::Value {
+        json!({
+            "id": "inv-1",
+            "invitedUserEmailAddress": "bob@fabrikam.test",
+            "invitedUserDisplayName": null,
+            "inviteRedirectUrl": "https://myapps.test/",
+            "status": "PendingAcceptance",
+            "createdDateTime": "2023-11-14T22:13:20Z",
+            "expiresDateTime": "2023-12-14T22:13:20Z",
+            "redeemedDateTime": redeemed_date_time,
+            "invitedUser": { "id": "u-1", "userPrincipalName": "bob_fabrikam.test#EXT#@woodgrove.test" },
+        })
+    }
+
+    #[test]
+    fn an_invitation_serialises_to_the_bytes_the_json_macro_wrote() {
+        let invitation = stored(Some(1_700_000_100));
+        assert_eq!(
+            serde_json::to_string(&Invitation::from(&invitation)).unwrap(),
+            written_before(json!("2023-11-14T22:15:00Z")).to_string()
+        );
+    }
+
+    #[test]
+    fn an_issued_invitation_adds_its_redeem_url_and_debug_hides_it() {
+        let issued = app::invitations::ssr::IssuedInvitation {
+            invitation: stored(None),
+            redeem_url: SecretString::from("http://localhost:3000/redeem?ticket=s3cret"),
+        };
+        let dto = Invitation::from(&issued);
+        let mut before = written_before(serde_json::Value::Null);
+        before["inviteRedeemUrl"] = json!("http://localhost:3000/redeem?ticket=s3cret");
+        assert_eq!(serde_json::to_string(&dto).unwrap(), before.to_string());
+        assert!(!format!("{dto:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn an_invitation_reads_back_what_it_writes() {
+        let dto = Invitation::from(&stored(None));
+        let text = serde_json::to_string(&dto).unwrap();
+        assert!(!text.contains("inviteRedeemUrl"));
+        assert_eq!(serde_json::from_str::<Invitation>(&text).unwrap(), dto);
+    }
+
+    #[test]
+    fn a_user_serialises_with_graphs_field_names() {
+        let guest = app::users::ssr::UserListItem {
+            id: "u-1".into(),
+            upn: "bob_fabrikam.test#EXT#@woodgrove.test".into(),
+            display_name: "Bob".into(),
+            mail: Some("bob@fabrikam.test".into()),
+            user_type: UserType::Guest,
+            external_user_state: Some(ExternalUserState::PendingAcceptance),
+            is_admin: false,
+        };
+        let member = app::users::ssr::UserListItem {
+            id: "u-2".into(),
+            upn: "megan@woodgrove.test".into(),
+            display_name: "Megan".into(),
+            mail: None,
+            user_type: UserType::Member,
+            external_user_state: None,
+            is_admin: true,
+        };
+        let page = Page {
+            next: Some("bWVnYW4".into()),
+            value: vec![User::from(&guest), User::from(&member)],
+        };
+        let before = json!({
+            "value": [
+                {
+                    "id": "u-1",
+                    "userPrincipalName": "bob_fabrikam.test#EXT#@woodgrove.test",
+                    "displayName": "Bob",
+                    "mail": "bob@fabrikam.test",
+                    "userType": "Guest",
+                    "externalUserState": "PendingAcceptance",
+                },
+                {
+                    "id": "u-2",
+                    "userPrincipalName": "megan@woodgrove.test",
+                    "displayName": "Megan",
+                    "mail": null,
+                    "userType": "Member",
+                    "externalUserState": null,
+                },
+            ],
+            "next": "bWVnYW4",
+        });
+        assert_eq!(serde_json::to_string(&page).unwrap(), before.to_string());
+        assert_eq!(serde_json::from_value::<Page<User>>(before).unwrap(), page);
+    }
+
+    #[test]
+    fn an_error_has_a_code_and_a_message_under_error() {
+        let body = ErrorBody::new("notFound", "This API path was not found.");
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({ "error": { "code": "notFound", "message": "This API path was not found." } })
+        );
+    }
+}
