@@ -1,65 +1,57 @@
-import { test as base, expect, type Page } from '@playwright/test';
+// The test object every spec imports: page objects on `page` as fixtures,
+// a `guest` who browses in a context of their own, and the outbox.
 
+import { test as base, expect, type Page } from '@playwright/test';
+import { ErrorPage } from './pages/error-page';
+import { HomePage } from './pages/home-page';
+import { InvitationsPage } from './pages/invitations-page';
+import { MyAppsPage } from './pages/my-apps-page';
+import { Outbox } from './pages/outbox';
+import { SignInPage } from './pages/sign-in-page';
+import { TopBar } from './pages/top-bar';
+import { UsersPage } from './pages/users-page';
+
+/** Every demo account's password (the server under test runs with `--demo`). */
 export const DEMO_PASSWORD = 'correct horse battery staple';
 
-/** Waits until the WebAssembly has hydrated the page (App sets the marker). */
-export async function hydrated(page: Page) {
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
-}
+type Fixtures = {
+  homePage: HomePage;
+  topBar: TopBar;
+  signInPage: SignInPage;
+  myAppsPage: MyAppsPage;
+  usersPage: UsersPage;
+  invitationsPage: InvitationsPage;
+  errorPage: ErrorPage;
+  /**
+   * Someone other than the person on `page`: a page in a browser context of
+   * its own (no cookies shared), closed after the test.
+   */
+  guest: Page;
+  /** The outbox, read in a browser context of its own, as a mail client would. */
+  outbox: Outbox;
+};
 
-/** The sign-in page. */
-export class SignInPage {
-  constructor(private readonly page: Page) {}
-
-  async open(next?: string) {
-    const query = next ? `?next=${encodeURIComponent(next)}` : '';
-    await this.page.goto(`/signin${query}`);
-    await hydrated(this.page);
-  }
-
-  async signIn(upn: string, password: string) {
-    await this.page.getByLabel('User name').fill(upn);
-    await this.page.getByLabel('Password').fill(password);
-    await this.page.getByRole('button', { name: 'Sign in' }).click();
-  }
-
-  error() {
-    return this.page.getByRole('alert');
-  }
-}
-
-/** The admin portal's Users page. */
-export class UsersPage {
-  constructor(private readonly page: Page) {}
-
-  heading() {
-    return this.page.getByRole('heading', { name: 'Users' });
-  }
-
-  row(upn: string) {
-    return this.page.locator(`tr[data-upn="${upn}"]`);
-  }
-}
-
-export const test = base.extend<{ signInPage: SignInPage; usersPage: UsersPage }>({
+export const test = base.extend<Fixtures>({
+  homePage: async ({ page }, use) => use(new HomePage(page)),
+  topBar: async ({ page }, use) => use(new TopBar(page)),
   signInPage: async ({ page }, use) => use(new SignInPage(page)),
+  myAppsPage: async ({ page }, use) => use(new MyAppsPage(page)),
   usersPage: async ({ page }, use) => use(new UsersPage(page)),
+  invitationsPage: async ({ page }, use) => use(new InvitationsPage(page)),
+  errorPage: async ({ page }, use) => use(new ErrorPage(page)),
+  guest: async ({ browser }, use) => {
+    const context = await browser.newContext();
+    await use(await context.newPage());
+    await context.close();
+  },
+  outbox: async ({ browser }, use) => {
+    const context = await browser.newContext();
+    await use(new Outbox(await context.newPage()));
+    await context.close();
+  },
 });
 
 export { expect };
-
-/** The text part of the newest mail to `to` whose subject contains `subject`, read at /dev/mail. */
-export async function readMail(page: Page, to: string, subject: string): Promise<string> {
-  await page.goto('/dev/mail');
-  const mail = page.locator(`article.mail[data-to="${to}"]`).filter({ hasText: subject }).first();
-  await expect(mail).toBeVisible();
-  return (await mail.locator('pre.mail-text').textContent()) ?? '';
-}
-
-/** The 8-digit code in the newest code mail to `to`. */
-export async function readCode(page: Page, to: string): Promise<string> {
-  const text = await readMail(page, to, 'verification code');
-  const match = text.match(/code is (\d{8})/);
-  expect(match, text).not.toBeNull();
-  return match![1];
-}
+export type { Page };
+export { MyAppsPage, SignInPage };
+export { RedeemPage, REDEEM_URL } from './pages/redeem-page';

@@ -1,0 +1,28 @@
+import type { Locator, Page } from '@playwright/test';
+import { waitForHydration } from './hydration';
+
+/** The bar at the top of every page: the product's name and who is signed in. */
+export class TopBar {
+  /** The signed-in person's display name. */
+  readonly signedInName: Locator;
+  /** Shown to nobody signed in. */
+  readonly signInLink: Locator;
+  private readonly signOutButton: Locator;
+
+  constructor(private readonly page: Page) {
+    const bar = page.getByRole('banner');
+    this.signedInName = bar.locator('.who-name');
+    this.signInLink = bar.getByRole('link', { name: 'Sign in' });
+    this.signOutButton = bar.getByRole('button', { name: 'Sign out' });
+  }
+
+  async signIn(): Promise<void> {
+    await waitForHydration(this.page);
+    await this.signInLink.click();
+  }
+
+  async signOut(): Promise<void> {
+    await waitForHydration(this.page);
+    await this.signOutButton.click();
+  }
+}
