@@ -7,6 +7,7 @@ SHELL := /bin/bash
 
 # Pinned tools. wasm-bindgen's CLI must equal the wasm-bindgen in Cargo.lock.
 CARGO_LEPTOS_VERSION := 0.3.10
+LEPTOSFMT_VERSION := 0.1.33
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
 # npm's binaryen (wasm-opt) and Playwright live in end2end/node_modules.
 NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
@@ -37,7 +38,9 @@ tools: end2end/node_modules/.installed
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
 	  || rustup target add wasm32-unknown-unknown
 	@cargo leptos --version 2>/dev/null | grep -qx "cargo-leptos $(CARGO_LEPTOS_VERSION)" \
-	  || cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked --features no_downloads
+	  || cargo install --debug cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked --features no_downloads
+	@leptosfmt --version 2>/dev/null | grep -qx "leptosfmt $(LEPTOSFMT_VERSION)" \
+	  || cargo install --debug leptosfmt --version $(LEPTOSFMT_VERSION) --locked
 	@wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)" \
 	  || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
 
@@ -54,6 +57,7 @@ browser:
 
 check:
 	cargo fmt --all -- --check
+	leptosfmt --check app/src frontend/src
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo clippy --locked -p app -p server -p bench --features app/ssr --all-targets -- -D warnings
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
 

@@ -1,12 +1,13 @@
 import { defineConfig } from '@playwright/test';
 
-// Gatehouse under test: the debug build that `cargo leptos build` made,
-// started on its own port with a fresh database in a new temporary folder,
+// Gatehouse under test: the release build that `make e2e` makes (what
+// `make run` serves; GATEHOUSE_E2E_BINARY names another build), started on
+// its own port with a fresh database in a new temporary folder,
 // the demo data seeded. WebAuthn needs `localhost` (not 127.0.0.1) as RP ID,
 // so the browser and the public URL both use it.
 const port = Number(process.env.GATEHOUSE_E2E_PORT ?? 3100);
 const baseURL = `http://localhost:${port}`;
-const binary = process.env.GATEHOUSE_E2E_BINARY ?? './target/debug/gatehouse';
+const binary = process.env.GATEHOUSE_E2E_BINARY ?? './target/release/gatehouse';
 
 export default defineConfig({
   testDir: './tests',

@@ -9,9 +9,13 @@ use crate::error::AppError;
 #[component]
 pub fn FieldError(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
     move || {
-        message
-            .get()
-            .map(|message| view! { <p class="field-error" role="alert">{message}</p> })
+        message.get().map(|message| {
+            view! {
+                <p class="field-error" role="alert">
+                    {message}
+                </p>
+            }
+        })
     }
 }
 
@@ -40,11 +44,13 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
         _ => "Something went wrong",
     };
     view! {
-        <Title text=format!("{title} · Gatehouse")/>
+        <Title text=format!("{title} · Gatehouse") />
         <section class="card narrow error-page" data-status=error.status()>
             <h1>{title}</h1>
             <p>{error.to_string()}</p>
-            <p><a href="/">"Go to the start page"</a></p>
+            <p>
+                <a href="/">"Go to the start page"</a>
+            </p>
         </section>
     }
 }
@@ -52,19 +58,17 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
 /// The router's fallback: a 404 page.
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    view! { <ErrorPage error=AppError::NotFound("This page".into())/> }
+    view! { <ErrorPage error=AppError::NotFound("This page".into()) /> }
 }
 
-/// Percent-encodes `value` for a URL query (RFC 3986 unreserved characters
-/// stay as they are).
+/// Percent-encodes `value` for a URL query: everything but RFC 3986's
+/// unreserved characters is escaped.
 pub fn encode_query_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    const QUERY_VALUE: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    utf8_percent_encode(value, QUERY_VALUE).to_string()
 }

@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod home;
 pub mod invitations;
+pub mod licensing;
 pub mod mail;
 pub mod myapps;
 pub mod redemption;
@@ -31,17 +32,17 @@ use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
 use admin::layout::AdminLayout;
-use admin::licensing::LicensingPage;
-use admin::users::UsersPage;
 use auth::api::{current_user, SignOut};
 use auth::signin::SignInPage;
 use components::NotFoundPage;
-use home::{HomePage, PrivacyPage};
+use home::page::{HomePage, PrivacyPage};
 use invitations::page::{InvitationsPage, MemberInvitePage};
+use licensing::page::LicensingPage;
 use mail::page::DevMailPage;
-use myapps::MyAppsPage;
+use myapps::page::MyAppsPage;
 use redemption::page::RedeemPage;
 use tokens::page::TokensPage;
+use users::page::UsersPage;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -49,15 +50,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang="en">
             <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" href="/favicon.ico"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
-                <MetaTags/>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.ico" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
             </head>
             <body>
-                <App/>
+                <App />
             </body>
         </html>
     }
@@ -74,24 +75,24 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/gatehouse.css"/>
-        <Title text="Gatehouse"/>
+        <Stylesheet id="leptos" href="/pkg/gatehouse.css" />
+        <Title text="Gatehouse" />
         <Router>
-            <Header/>
+            <Header />
             <main>
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                                        <Route path=path!("/signin") view=SignInPage/>
-                    <Route path=path!("/privacy") view=PrivacyPage/>
-                    <Route path=path!("/myapps") view=MyAppsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/redeem") view=RedeemPage ssr=SsrMode::Async/>
-                    <Route path=path!("/t/:slug/invite") view=MemberInvitePage/>
-                    <Route path=path!("/dev/mail") view=DevMailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view=SignInPage />
+                    <Route path=path!("/privacy") view=PrivacyPage />
+                    <Route path=path!("/myapps") view=MyAppsPage ssr=SsrMode::Async />
+                    <Route path=path!("/redeem") view=RedeemPage ssr=SsrMode::Async />
+                    <Route path=path!("/t/:slug/invite") view=MemberInvitePage />
+                    <Route path=path!("/dev/mail") view=DevMailPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/t/:slug/admin") view=AdminLayout ssr=SsrMode::Async>
-                        <Route path=path!("users") view=UsersPage ssr=SsrMode::Async/>
-                        <Route path=path!("invitations") view=InvitationsPage ssr=SsrMode::Async/>
-                        <Route path=path!("licensing") view=LicensingPage ssr=SsrMode::Async/>
-                        <Route path=path!("tokens") view=TokensPage ssr=SsrMode::Async/>
+                        <Route path=path!("users") view=UsersPage ssr=SsrMode::Async />
+                        <Route path=path!("invitations") view=InvitationsPage ssr=SsrMode::Async />
+                        <Route path=path!("licensing") view=LicensingPage ssr=SsrMode::Async />
+                        <Route path=path!("tokens") view=TokensPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
             </main>
@@ -112,20 +113,36 @@ fn Header() -> impl IntoView {
 
     view! {
         <header class="topbar">
-            <A href="/" attr:class="brand">"Gatehouse"</A>
+            <A href="/" attr:class="brand">
+                "Gatehouse"
+            </A>
             <Transition>
                 {move || Suspend::new(async move {
                     match me.await {
-                        Ok(Some(me)) => view! {
-                            <div class="who">
-                                <span class="who-name" title=me.upn.clone()>{me.display_name.clone()}</span>
-                                <A href="/myapps">"My Apps"</A>
-                                <ActionForm action=sign_out attr:class="inline">
-                                    <button type="submit" class="link">"Sign out"</button>
-                                </ActionForm>
-                            </div>
-                        }.into_any(),
-                        _ => view! { <div class="who"><A href="/signin">"Sign in"</A></div> }.into_any(),
+                        Ok(Some(me)) => {
+                            view! {
+                                <div class="who">
+                                    <span class="who-name" title=me.upn.clone()>
+                                        {me.display_name.clone()}
+                                    </span>
+                                    <A href="/myapps">"My Apps"</A>
+                                    <ActionForm action=sign_out attr:class="inline">
+                                        <button type="submit" class="link">
+                                            "Sign out"
+                                        </button>
+                                    </ActionForm>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        _ => {
+                            view! {
+                                <div class="who">
+                                    <A href="/signin">"Sign in"</A>
+                                </div>
+                            }
+                                .into_any()
+                        }
                     }
                 })}
             </Transition>

@@ -42,7 +42,7 @@ async fn main() {
     // Enough seats for every guest (5 per seat).
     let seats = Licence::parse(Plan::Premium, Some(count as i64 / 5 + 1)).expect("licence");
     let slug = TenantSlug::parse("woodgrove").expect("slug");
-    app::tenants::ssr::set_plan(&state.pool, &slug, seats, "bench", 0)
+    app::tenants::ssr::set_plan(&state.pool, &slug, seats, &app::ssr::Actor::cli(), 0)
         .await
         .expect("seats");
     let tenant =
@@ -50,9 +50,10 @@ async fn main() {
             .await
             .expect("tenant");
     let name = app::domain::DisplayName::parse("bench").expect("name");
-    let (_, token) = app::tokens::ssr::create_api_token(&state.pool, &tenant, &name, "bench", 0)
-        .await
-        .expect("token");
+    let (_, token) =
+        app::tokens::ssr::create_api_token(&state.pool, &tenant, &name, &app::ssr::Actor::cli(), 0)
+            .await
+            .expect("token");
     let token = token.expose_secret().to_owned();
     let served = state.clone();
     tokio::spawn(async move { startup::serve(listener, served, std::future::pending()).await });

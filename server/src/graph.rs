@@ -120,13 +120,13 @@ impl From<&app::invitations::ssr::Invitation> for Invitation {
             expires_date_time: date_time(invitation.expires_at),
             id: invitation.id.clone(),
             invite_redeem_url: None,
-            invite_redirect_url: invitation.redirect_url.clone(),
+            invite_redirect_url: invitation.redirect_url.to_string(),
             invited_user: InvitedUser {
                 id: invitation.guest_user_id.clone(),
-                user_principal_name: invitation.guest_upn.clone(),
+                user_principal_name: invitation.guest_upn.to_string(),
             },
             invited_user_display_name: invitation.invited_name.clone(),
-            invited_user_email_address: invitation.invited_email.clone(),
+            invited_user_email_address: invitation.invited_email.to_string(),
             redeemed_date_time: invitation.redeemed_at.map(date_time),
             status: invitation.status,
         }
@@ -149,8 +149,8 @@ impl From<&app::users::ssr::UserListItem> for User {
             display_name: user.display_name.clone(),
             external_user_state: user.external_user_state,
             id: user.id.clone(),
-            mail: user.mail.clone(),
-            user_principal_name: user.upn.clone(),
+            mail: user.mail.as_ref().map(ToString::to_string),
+            user_principal_name: user.upn.to_string(),
             user_type: user.user_type,
         }
     }
@@ -173,17 +173,18 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use app::domain::{Email, InvitationMessage, RedirectUrl, Upn};
 
     fn stored(redeemed_at: Option<i64>) -> app::invitations::ssr::Invitation {
         app::invitations::ssr::Invitation {
             id: "inv-1".into(),
             tenant_id: "t-1".into(),
             guest_user_id: "u-1".into(),
-            guest_upn: "bob_fabrikam.test#EXT#@woodgrove.test".into(),
-            invited_email: "bob@fabrikam.test".into(),
+            guest_upn: Upn::parse("bob_fabrikam.test#EXT#@woodgrove.test").unwrap(),
+            invited_email: Email::parse("bob@fabrikam.test").unwrap(),
             invited_name: None,
-            redirect_url: "https://myapps.test/".into(),
-            message: Some("hello".into()),
+            redirect_url: RedirectUrl::parse("https://myapps.test/").unwrap(),
+            message: InvitationMessage::parse("hello").unwrap(),
             status: InvitationStatus::PendingAcceptance,
             created_by: "gatehouse cli".into(),
             created_at: 1_700_000_000,
@@ -242,16 +243,16 @@ mod tests {
     fn a_user_serialises_with_graphs_field_names() {
         let guest = app::users::ssr::UserListItem {
             id: "u-1".into(),
-            upn: "bob_fabrikam.test#EXT#@woodgrove.test".into(),
+            upn: Upn::parse("bob_fabrikam.test#EXT#@woodgrove.test").unwrap(),
             display_name: "Bob".into(),
-            mail: Some("bob@fabrikam.test".into()),
+            mail: Some(Email::parse("bob@fabrikam.test").unwrap()),
             user_type: UserType::Guest,
             external_user_state: Some(ExternalUserState::PendingAcceptance),
             is_admin: false,
         };
         let member = app::users::ssr::UserListItem {
             id: "u-2".into(),
-            upn: "megan@woodgrove.test".into(),
+            upn: Upn::parse("megan@woodgrove.test").unwrap(),
             display_name: "Megan".into(),
             mail: None,
             user_type: UserType::Member,

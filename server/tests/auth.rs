@@ -188,7 +188,10 @@ async fn the_session_cookie_is_secure_when_the_public_url_is_https() {
         .await;
     let (_, cookie) = megan_signs_in(&app).await;
     assert!(cookie.starts_with("__Host-gatehouse_session="), "{cookie}");
-    assert!(cookie.ends_with("; Secure"), "{cookie}");
+    let attributes: Vec<&str> = cookie.split("; ").skip(1).collect();
+    for expected in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(attributes.contains(&expected), "{expected} in {cookie}");
+    }
 }
 
 #[tokio::test]

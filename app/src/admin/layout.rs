@@ -25,7 +25,9 @@ pub fn AdminLayout() -> impl IntoView {
     let location = use_location();
 
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match context.await {
                     Ok(context) => {
@@ -40,14 +42,18 @@ pub fn AdminLayout() -> impl IntoView {
                                                 .iter()
                                                 .map(|(path, label)| {
                                                     let href = format!("{base}/{path}");
-                                                    view! { <li><A href=href>{*label}</A></li> }
+                                                    view! {
+                                                        <li>
+                                                            <A href=href>{*label}</A>
+                                                        </li>
+                                                    }
                                                 })
                                                 .collect_view()}
                                         </ul>
                                     </nav>
                                 </aside>
                                 <div class="admin-main">
-                                    <Outlet/>
+                                    <Outlet />
                                 </div>
                             </div>
                         }
@@ -56,9 +62,9 @@ pub fn AdminLayout() -> impl IntoView {
                     Err(AppError::Unauthenticated) => {
                         let here = location.pathname.get_untracked();
                         let path = format!("/signin?next={}", encode_query_value(&here));
-                        view! { <Redirect path=path/> }.into_any()
+                        view! { <Redirect path=path /> }.into_any()
                     }
-                    Err(error) => view! { <ErrorPage error=error/> }.into_any(),
+                    Err(error) => view! { <ErrorPage error=error /> }.into_any(),
                 }
             })}
         </Suspense>

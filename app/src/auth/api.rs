@@ -10,28 +10,21 @@ use crate::error::AppError;
 /// and redirects to `next` (a local path) or the person's start page.
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(upn: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::auth::ssr::session::{id_hash_from_headers, set_cookie};
-    use crate::domain::is_local_path;
-    use crate::ssr::request::{client_ip, parts, respond, state};
+    use crate::domain::{is_local_path, Password, Upn};
+    use crate::ssr::request::{fail, respond, Request};
 
-    let state = state()?;
-    let parts = parts()?;
-    let previous = id_hash_from_headers(&state.config.public_url, &parts.headers);
-    let ip = client_ip(&parts);
+    let request = Request::current()?;
+    let upn = Upn::parse(&upn).map_err(|e| fail(AppError::invalid("upn", e)))?;
+    let password = Password::parse(password).map_err(|e| fail(AppError::invalid("password", e)))?;
+    let state = &request.state;
+    let previous = request.session_hash();
     let signed_in = respond(
-        super::ssr::sign_in(
-            &state,
-            &upn,
-            password.into(),
-            previous.as_deref(),
-            ip.as_deref(),
-        )
-        .await,
+        super::ssr::sign_in(state, &upn, password, previous.as_deref(), request.ip()).await,
     )?;
-    crate::ssr::request::set_cookie(set_cookie(&state.config.public_url, &signed_in.token))?;
+    request.set_session_cookie(&signed_in)?;
     let target = match next.filter(|next| is_local_path(next)) {
         Some(next) => next,
-        None => start_page(&signed_in.identity, &state).await,
+        None => start_page(&signed_in.identity, state).await,
     };
     leptos_axum::redirect(&target);
     Ok(())
@@ -53,7 +46,7 @@ async fn start_page(identity: &super::ssr::Identity, state: &crate::ssr::AppStat
     };
     tenant.map_or_else(
         || "/myapps".to_owned(),
-        |tenant| format!("/t/{}/admin/users", tenant.slug),
+        |tenant| format!("/t/{}/admin/users", tenant.slug.as_str()),
     )
 }
 
@@ -62,12 +55,12 @@ async fn start_page(identity: &super::ssr::Identity, state: &crate::ssr::AppStat
 #[server(endpoint = "sign_out")]
 pub async fn sign_out(next: Option<String>) -> Result<(), AppError> {
     use crate::auth::ssr::session::clear_cookie;
-    use crate::ssr::request::{client_ip, parts, respond, state};
+    use crate::ssr::request::{add_set_cookie, respond, Request};
 
-    let state = state()?;
-    let parts = parts()?;
-    respond(super::ssr::sign_out(&state, &parts.headers, client_ip(&parts).as_deref()).await)?;
-    crate::ssr::request::set_cookie(clear_cookie(&state.config.public_url))?;
+    let request = Request::current()?;
+    let state = &request.state;
+    respond(super::ssr::sign_out(state, &request.parts.headers, request.ip()).await)?;
+    add_set_cookie(clear_cookie(&state.config.public_url))?;
     let next = next.filter(|next| crate::domain::is_local_path(next));
     leptos_axum::redirect(next.as_deref().unwrap_or("/"));
     Ok(())
@@ -76,10 +69,9 @@ pub async fn sign_out(next: Option<String>) -> Result<(), AppError> {
 /// The signed-in person, or `None`.
 #[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
-    use crate::ssr::request::{parts, respond, state};
+    use crate::ssr::request::Request;
 
-    let state = state()?;
-    let principal = respond(super::ssr::find_principal(&state, &parts()?.headers).await)?;
+    let principal = Request::current()?.principal().await?;
     Ok(principal.map(|principal| Me {
         display_name: principal.identity.display_name().to_owned(),
         upn: principal.identity.sign_in_name().to_owned(),

@@ -23,21 +23,43 @@ pub fn SignInPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Sign in · Gatehouse"/>
+        <Title text="Sign in · Gatehouse" />
         <section class="card narrow">
             <h1>"Sign in"</h1>
             <ActionForm action=action attr:class="form" attr:novalidate="">
-                <input type="hidden" name="next" prop:value=next/>
+                <input type="hidden" name="next" prop:value=next />
                 <label for="upn">"User name"</label>
-                <input id="upn" name="upn" type="email" autocomplete="username"
-                    placeholder="someone@woodgrove.test" required/>
-                <FieldError message=field_error("upn")/>
+                <input
+                    id="upn"
+                    name="upn"
+                    type="email"
+                    autocomplete="username"
+                    placeholder="someone@woodgrove.test"
+                    required
+                />
+                <FieldError message=field_error("upn") />
                 <label for="password">"Password"</label>
-                <input id="password" name="password" type="password"
-                    autocomplete="current-password" required/>
-                <FieldError message=field_error("password")/>
-                {move || form_error().map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
-                <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
+                <input
+                    id="password"
+                    name="password"
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                />
+                <FieldError message=field_error("password") />
+                {move || {
+                    form_error()
+                        .map(|e| {
+                            view! {
+                                <p class="alert" role="alert">
+                                    {e.to_string()}
+                                </p>
+                            }
+                        })
+                }}
+                <button type="submit" disabled=move || action.pending().get()>
+                    "Sign in"
+                </button>
             </ActionForm>
         </section>
     }

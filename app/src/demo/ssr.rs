@@ -1,11 +1,10 @@
 //! Seeds the demo tenants and accounts. Idempotent: what exists is kept.
 
-use sqlx::SqlitePool;
-
 use crate::auth::ssr::password::Passwords;
-use crate::domain::{DisplayName, DomainName, Licence, Plan, TenantSlug, Upn};
+use crate::domain::{DisplayName, DomainName, Licence, NewPassword, Plan, TenantSlug, Upn};
 use crate::ssr::clock::UnixTime;
-use crate::ssr::Result;
+use crate::ssr::db::Pool;
+use crate::ssr::{Actor, Result, Stored};
 use crate::tenants::ssr::{create_tenant, find_tenant_by_slug, NewTenant, Tenant};
 use crate::users::ssr::{create_member, find_credentials_by_upn, NewMember};
 
@@ -77,8 +76,8 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
 ];
 
 /// Creates whatever of the demo data is missing.
-pub async fn seed(pool: &SqlitePool, passwords: &Passwords, now: UnixTime) -> Result<()> {
-    const ACTOR: &str = "gatehouse demo";
+pub async fn seed(pool: &Pool, passwords: &Passwords, now: UnixTime) -> Result<()> {
+    let actor = Actor::cli();
     let mut tenants: Vec<Tenant> = Vec::new();
     for demo in DEMO_TENANTS {
         let slug = parse(TenantSlug::parse(demo.slug))?;
@@ -92,7 +91,7 @@ pub async fn seed(pool: &SqlitePool, passwords: &Passwords, now: UnixTime) -> Re
                     domain: parse(DomainName::parse(demo.domain))?,
                     licence: parse(Licence::parse(demo.plan, demo.seats))?,
                 };
-                create_tenant(pool, &new, ACTOR, now).await?
+                create_tenant(pool, &new, &actor, now).await?
             }
         };
         tenants.push(tenant);
@@ -105,21 +104,24 @@ pub async fn seed(pool: &SqlitePool, passwords: &Passwords, now: UnixTime) -> Re
         {
             continue;
         }
-        let Some(tenant) = tenants.iter().find(|tenant| tenant.slug == account.tenant) else {
+        let Some(tenant) = tenants
+            .iter()
+            .find(|tenant| tenant.slug.as_str() == account.tenant)
+        else {
             continue;
         };
         let member = NewMember {
             upn,
             display_name: parse(DisplayName::parse(account.display_name))?,
-            password: DEMO_PASSWORD.into(),
+            password: parse(NewPassword::parse(DEMO_PASSWORD.to_owned()))?,
             is_admin: account.is_admin,
         };
-        create_member(pool, passwords, tenant, member, ACTOR, now).await?;
+        create_member(pool, passwords, tenant, member, &actor, now).await?;
     }
     tracing::info!("demo data is in place");
     Ok(())
 }
 
 fn parse<T>(parsed: std::result::Result<T, crate::domain::ParseError>) -> Result<T> {
-    parsed.map_err(|e| crate::ssr::Error::Other(format!("demo data does not parse: {}", e.0)))
+    parsed.stored("demo data")
 }

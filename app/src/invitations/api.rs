@@ -35,41 +35,15 @@ pub struct Invited {
     pub redeem_url: Option<String>,
 }
 
+/// The outcome of an invitation change, as the pages show it.
 #[cfg(feature = "ssr")]
-mod checks {
-    use crate::auth::ssr::{require_principal, Principal};
-    use crate::domain::TenantSlug;
-    use crate::error::AppError;
-    use crate::invitations::ssr::Inviter;
-    use crate::ssr::{AppState, Result};
-    use crate::tenants::ssr::{require_tenant, Tenant};
-
-    /// The tenant and the caller, if the caller may invite into it.
-    pub async fn require_inviter(
-        state: &AppState,
-        headers: &http::HeaderMap,
-        slug: &str,
-    ) -> Result<(Principal, Tenant, Inviter)> {
-        let slug = TenantSlug::parse(slug)
-            .map_err(|_| AppError::NotFound(format!("The tenant '{slug}'")))?;
-        let tenant = require_tenant(&mut *state.pool.acquire().await?, &slug).await?;
-        let principal = require_principal(state, headers).await?;
-        let Some(user) = principal
-            .identity
-            .member()
-            .filter(|user| user.tenant_id == tenant.id)
-        else {
-            return Err(AppError::Forbidden.into());
-        };
-        if !user.is_admin && !tenant.members_can_invite {
-            return Err(AppError::Forbidden.into());
-        }
-        let inviter = Inviter::User {
-            id: user.id.clone(),
-            upn: user.upn.clone(),
-            display_name: user.display_name.clone(),
-        };
-        Ok((principal, tenant, inviter))
+fn invited(issued: super::ssr::IssuedInvitation) -> Invited {
+    use secrecy::ExposeSecret;
+    let invitation = issued.invitation;
+    Invited {
+        redeem_url: (!invitation.send_email).then(|| issued.redeem_url.expose_secret().to_owned()),
+        email: invitation.invited_email.as_str().to_owned(),
+        guest_upn: invitation.guest_upn.as_str().to_owned(),
     }
 }
 
@@ -80,12 +54,12 @@ pub async fn list_invitations(
     status: Option<String>,
     after: Option<String>,
 ) -> Result<InvitationList, AppError> {
-    use crate::admin::PAGE_SIZE;
-    use crate::auth::ssr::require_tenant_admin;
-    use crate::ssr::request::{fail, parts, respond, state};
+    use crate::admin::PAGE_ROWS;
+    use crate::ssr::page::PageSize;
+    use crate::ssr::request::{fail, respond, Request};
 
-    let state = state()?;
-    let (_, tenant) = respond(require_tenant_admin(&state, &parts()?.headers, &slug).await)?;
+    let request = Request::current()?;
+    let admin = request.admin(&slug).await?;
     let status = match status.as_deref().filter(|status| !status.is_empty()) {
         Some(status) => Some(
             InvitationStatus::parse(status).map_err(|e| fail(AppError::invalid("status", e)))?,
@@ -93,38 +67,33 @@ pub async fn list_invitations(
         None => None,
     };
     let after = after.filter(|after| !after.is_empty());
+    let state = &request.state;
     let mut conn = respond(state.pool.acquire().await.map_err(Into::into))?;
-    let mut rows = respond(
+    let page = respond(
         super::ssr::list_invitations(
             &mut conn,
-            &tenant,
+            &admin.tenant,
             status,
             after.as_deref(),
-            PAGE_SIZE + 1,
+            PageSize::new(PAGE_ROWS),
             state.now(),
         )
         .await,
     )?;
-    let more = rows.len() > PAGE_SIZE as usize;
-    rows.truncate(PAGE_SIZE as usize);
-    let next = if more {
-        rows.last().map(|row| row.id.clone())
-    } else {
-        None
-    };
     Ok(InvitationList {
-        rows: rows
+        next: page.next,
+        rows: page
+            .items
             .into_iter()
             .map(|invitation| InvitationRow {
                 created: crate::ssr::date(invitation.created_at),
                 expires: crate::ssr::date(invitation.expires_at),
                 id: invitation.id,
-                email: invitation.invited_email,
-                guest_upn: invitation.guest_upn,
+                email: invitation.invited_email.as_str().to_owned(),
+                guest_upn: invitation.guest_upn.as_str().to_owned(),
                 status: invitation.status,
             })
             .collect(),
-        next,
     })
 }
 
@@ -142,21 +111,21 @@ pub async fn invite_guest(
     send_email: Option<String>,
     allow_any_identity: Option<String>,
 ) -> Result<Invited, AppError> {
-    use super::ssr::{create_invitation, MailContext, NewInvitation};
+    use super::ssr::{create_invitation, NewInvitation};
     use crate::domain::{DisplayName, Email, InvitationMessage, RedirectUrl};
-    use crate::ssr::request::{fail, parts, respond, state};
-    use secrecy::ExposeSecret;
+    use crate::ssr::request::{fail, respond, Request};
 
-    let state = state()?;
-    let (principal, tenant, inviter) =
-        respond(checks::require_inviter(&state, &parts()?.headers, &slug).await)?;
-    let is_admin = principal
+    let request = Request::current()?;
+    let inviter = request.inviter(&slug).await?;
+    let is_admin = inviter
+        .principal
         .identity
         .member()
         .is_some_and(|user| user.is_admin);
     if allow_any_identity.is_some() && !is_admin {
         return Err(fail(AppError::Forbidden));
     }
+    let state = &request.state;
     let invalid = |field: &'static str| move |e| fail(AppError::invalid(field, e));
     let redirect = redirect_url
         .filter(|url| !url.trim().is_empty())
@@ -174,59 +143,55 @@ pub async fn invite_guest(
         send_email: send_email.is_some(),
         allow_any_identity: allow_any_identity.is_some(),
     };
-    let mail = MailContext {
-        public_url: &state.config.public_url,
-        key: &state.secret_key,
-    };
-    let issued =
-        respond(create_invitation(&state.pool, mail, &tenant, &new, &inviter, state.now()).await)?;
-    Ok(Invited {
-        email: issued.invitation.invited_email,
-        guest_upn: issued.invitation.guest_upn,
-        redeem_url: (!new.send_email).then(|| issued.redeem_url.expose_secret().to_owned()),
-    })
+    let issued = respond(
+        create_invitation(
+            &state.pool,
+            state.mail(),
+            &inviter.tenant,
+            &new,
+            &inviter.actor,
+            state.now(),
+        )
+        .await,
+    )?;
+    Ok(invited(issued))
 }
 
 /// Sends a pending (or expired) invitation again with a new link: by e-mail
 /// when it goes by e-mail, else the link comes back to hand over.
 #[server(endpoint = "resend_invitation")]
 pub async fn resend_invitation(slug: String, id: String) -> Result<Invited, AppError> {
-    use super::ssr::MailContext;
-    use crate::auth::ssr::require_tenant_admin;
-    use crate::ssr::request::{parts, respond, state};
+    use crate::ssr::request::{respond, Request};
 
-    let state = state()?;
-    let headers = parts()?.headers;
-    respond(require_tenant_admin(&state, &headers, &slug).await)?;
-    let (_, tenant, inviter) = respond(checks::require_inviter(&state, &headers, &slug).await)?;
-    let mail = MailContext {
-        public_url: &state.config.public_url,
-        key: &state.secret_key,
-    };
+    let request = Request::current()?;
+    let admin = request.admin(&slug).await?;
+    let state = &request.state;
     let issued = respond(
-        super::ssr::resend_invitation(&state.pool, mail, &tenant, &id, &inviter, state.now()).await,
+        super::ssr::resend_invitation(
+            &state.pool,
+            state.mail(),
+            &admin.tenant,
+            &id,
+            &admin.actor,
+            state.now(),
+        )
+        .await,
     )?;
-    Ok(Invited {
-        redeem_url: (!issued.invitation.send_email).then(|| {
-            use secrecy::ExposeSecret;
-            issued.redeem_url.expose_secret().to_owned()
-        }),
-        email: issued.invitation.invited_email,
-        guest_upn: issued.invitation.guest_upn,
-    })
+    Ok(invited(issued))
 }
 
 /// Revokes a pending invitation; its link stops working.
 #[server(endpoint = "revoke_invitation")]
 pub async fn revoke_invitation(slug: String, id: String) -> Result<(), AppError> {
-    use crate::auth::ssr::require_tenant_admin;
-    use crate::ssr::request::{parts, respond, state};
+    use crate::ssr::request::{respond, Request};
 
-    let state = state()?;
-    let (principal, tenant) =
-        respond(require_tenant_admin(&state, &parts()?.headers, &slug).await)?;
-    let actor = principal.identity.sign_in_name().to_owned();
-    respond(super::ssr::revoke_invitation(&state.pool, &tenant, &id, &actor, state.now()).await)?;
+    let request = Request::current()?;
+    let admin = request.admin(&slug).await?;
+    let state = &request.state;
+    respond(
+        super::ssr::revoke_invitation(&state.pool, &admin.tenant, &id, &admin.actor, state.now())
+            .await,
+    )?;
     Ok(())
 }
 
@@ -235,38 +200,29 @@ pub async fn revoke_invitation(slug: String, id: String) -> Result<(), AppError>
 /// object id and UPN (DESIGN §2).
 #[server(endpoint = "reset_redemption")]
 pub async fn reset_redemption(slug: String, id: String) -> Result<(), AppError> {
-    use super::ssr::{find_invitation, MailContext};
-    use crate::auth::ssr::require_tenant_admin;
-    use crate::domain::RedirectUrl;
-    use crate::ssr::request::{fail, parts, respond, state};
+    use super::ssr::find_invitation;
+    use crate::ssr::request::{fail, respond, Request};
 
-    let state = state()?;
-    let headers = parts()?.headers;
-    respond(require_tenant_admin(&state, &headers, &slug).await)?;
-    let (_, tenant, inviter) = respond(checks::require_inviter(&state, &headers, &slug).await)?;
+    let request = Request::current()?;
+    let admin = request.admin(&slug).await?;
+    let state = &request.state;
     let invitation = {
         let mut conn = respond(state.pool.acquire().await.map_err(Into::into))?;
-        respond(find_invitation(&mut conn, &tenant, &id, state.now()).await)?
+        respond(find_invitation(&mut conn, &admin.tenant, &id, state.now()).await)?
     };
     if invitation.status != InvitationStatus::Accepted {
         return Err(fail(AppError::Conflict(
             "Only an accepted invitation's guest can be reset.".into(),
         )));
     }
-    let redirect = RedirectUrl::parse(&invitation.redirect_url)
-        .map_err(|e| fail(AppError::invalid("redirect_url", e)))?;
-    let mail = MailContext {
-        public_url: &state.config.public_url,
-        key: &state.secret_key,
-    };
     respond(
         super::ssr::reset_redemption(
             &state.pool,
-            mail,
-            &tenant,
+            state.mail(),
+            &admin.tenant,
             &invitation.guest_user_id,
-            &redirect,
-            &inviter,
+            &invitation.redirect_url,
+            &admin.actor,
             state.now(),
         )
         .await,
@@ -281,32 +237,23 @@ pub async fn bulk_invite(
     csv: String,
     send_email: Option<String>,
 ) -> Result<Vec<super::BulkOutcome>, AppError> {
-    use super::ssr::MailContext;
-    use crate::auth::ssr::require_tenant_admin;
     use crate::domain::RedirectUrl;
-    use crate::ssr::request::{fail, parts, respond, state};
+    use crate::ssr::request::{fail, respond, Request};
 
-    let state = state()?;
-    let headers = parts()?.headers;
-    respond(require_tenant_admin(&state, &headers, &slug).await)?;
-    let (_, tenant, inviter) = respond(checks::require_inviter(&state, &headers, &slug).await)?;
+    let request = Request::current()?;
+    let admin = request.admin(&slug).await?;
+    let state = &request.state;
     let default_redirect =
         RedirectUrl::parse(&format!("{}/myapps", state.config.public_url.origin()))
             .map_err(|e| fail(AppError::invalid("redirect_url", e)))?;
-    let mail = MailContext {
-        public_url: &state.config.public_url,
-        key: &state.secret_key,
-    };
     respond(
         super::bulk::bulk_invite(
-            &state.pool,
-            mail,
-            &tenant,
+            state,
+            &admin.tenant,
             &csv,
             &default_redirect,
             send_email.is_some(),
-            &inviter,
-            state.now(),
+            &admin.actor,
         )
         .await,
     )

@@ -7,14 +7,12 @@
 //! optional. Entra's other columns are ignored.
 
 use csv::{ReaderBuilder, StringRecord, Trim};
-use sqlx::SqlitePool;
 
-use super::ssr::{create_invitation, Inviter, MailContext, NewInvitation};
+use super::ssr::{create_invitation, NewInvitation};
 use super::BulkOutcome;
 use crate::domain::{DisplayName, Email, InvitationMessage, RedirectUrl};
 use crate::error::AppError;
-use crate::ssr::clock::UnixTime;
-use crate::ssr::Result;
+use crate::ssr::{Actor, AppState, Result};
 use crate::tenants::ssr::Tenant;
 
 /// The most rows one upload may have.
@@ -109,23 +107,23 @@ fn parse(text: &str, default_redirect: &RedirectUrl, send_email: bool) -> Result
     Ok(rows)
 }
 
-/// Invites every row of `text`; returns one outcome per row, in order.
-#[allow(clippy::too_many_arguments)] // the invitation context, spelled out
+/// Invites every row of `text`, each in a transaction of its own; returns
+/// one outcome per row, in order.
+#[tracing::instrument(skip_all, fields(tenant = %tenant.slug.as_str()))]
 pub async fn bulk_invite(
-    pool: &SqlitePool,
-    mail: MailContext<'_>,
+    state: &AppState,
     tenant: &Tenant,
     text: &str,
     default_redirect: &RedirectUrl,
     send_email: bool,
-    inviter: &Inviter,
-    now: UnixTime,
+    actor: &Actor,
 ) -> Result<Vec<BulkOutcome>> {
+    let (pool, mail, now) = (&state.pool, state.mail(), state.now());
     let mut outcomes = Vec::new();
     for (line, email, parsed) in parse(text, default_redirect, send_email)? {
         let result = match parsed {
-            Ok(new) => match create_invitation(pool, mail, tenant, &new, inviter, now).await {
-                Ok(issued) => Ok(issued.invitation.guest_upn),
+            Ok(new) => match create_invitation(pool, mail, tenant, &new, actor, now).await {
+                Ok(issued) => Ok(issued.invitation.guest_upn.as_str().to_owned()),
                 Err(error) => Err(AppError::from(error).to_string()),
             },
             Err(message) => Err(message),

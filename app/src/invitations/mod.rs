@@ -11,38 +11,7 @@ pub mod ssr;
 
 use serde::{Deserialize, Serialize};
 
-/// An invitation's state. `Expired` is derived: a pending invitation past
-/// its expiry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum InvitationStatus {
-    PendingAcceptance,
-    Accepted,
-    Revoked,
-    Expired,
-}
-
-impl InvitationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::PendingAcceptance => "PendingAcceptance",
-            Self::Accepted => "Accepted",
-            Self::Revoked => "Revoked",
-            Self::Expired => "Expired",
-        }
-    }
-
-    pub fn parse(input: &str) -> Result<Self, crate::domain::ParseError> {
-        match input {
-            "PendingAcceptance" => Ok(Self::PendingAcceptance),
-            "Accepted" => Ok(Self::Accepted),
-            "Revoked" => Ok(Self::Revoked),
-            "Expired" => Ok(Self::Expired),
-            _ => Err(crate::domain::ParseError(
-                "A status is PendingAcceptance, Accepted, Revoked or Expired.".into(),
-            )),
-        }
-    }
-}
+pub use crate::domain::InvitationStatus;
 
 /// The result of one row of a bulk invite: the guest's UPN, or why not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -39,14 +39,22 @@ pub fn InviteForm(
             .get()
             .and_then(Result::err)
             .filter(|e| !matches!(e, AppError::Invalid { field, .. } if !field.is_empty()))
-            .map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })
+            .map(|e| {
+                view! {
+                    <p class="alert" role="alert">
+                        {e.to_string()}
+                    </p>
+                }
+            })
     };
     let outcome = move || {
         action.value().get().and_then(Result::ok).map(|invited| {
             let link = invited.redeem_url.map(|url| {
                 view! {
                     <p>"Send this link to the guest yourself (it is shown only now):"</p>
-                    <p><code class="redeem-url">{url}</code></p>
+                    <p>
+                        <code class="redeem-url">{url}</code>
+                    </p>
                 }
             });
             view! {
@@ -59,31 +67,42 @@ pub fn InviteForm(
     };
     view! {
         <ActionForm action=action attr:class="form" attr:novalidate="">
-            <input type="hidden" name="slug" prop:value=slug/>
+            <input type="hidden" name="slug" prop:value=slug />
             <label for="invite-email">"E-mail address"</label>
-            <input id="invite-email" name="email" type="email" required placeholder="someone@partner.example"/>
-            <FieldError message=error("email")/>
+            <input
+                id="invite-email"
+                name="email"
+                type="email"
+                required
+                placeholder="someone@partner.example"
+            />
+            <FieldError message=error("email") />
             <label for="invite-name">"Display name (optional)"</label>
-            <input id="invite-name" name="display_name"/>
-            <FieldError message=error("display_name")/>
+            <input id="invite-name" name="display_name" />
+            <FieldError message=error("display_name") />
             <label for="invite-redirect">"Send the guest to, after accepting (optional)"</label>
-            <input id="invite-redirect" name="redirect_url" type="url" placeholder="My Apps"/>
-            <FieldError message=error("redirect_url")/>
+            <input id="invite-redirect" name="redirect_url" type="url" placeholder="My Apps" />
+            <FieldError message=error("redirect_url") />
             <label for="invite-message">"Personal message (optional, plain text)"</label>
             <textarea id="invite-message" name="message" rows="3"></textarea>
-            <FieldError message=error("message")/>
+            <FieldError message=error("message") />
             <label class="checkbox">
-                <input type="checkbox" name="send_email" value="on" checked/>
+                <input type="checkbox" name="send_email" value="on" checked />
                 " Send the invitation by e-mail"
             </label>
-            {admin.then(|| view! {
-                <label class="checkbox">
-                    <input type="checkbox" name="allow_any_identity" value="on"/>
-                    " Let anyone with the link redeem it (not only the owner of this address)"
-                </label>
-            })}
+            {admin
+                .then(|| {
+                    view! {
+                        <label class="checkbox">
+                            <input type="checkbox" name="allow_any_identity" value="on" />
+                            " Let anyone with the link redeem it (not only the owner of this address)"
+                        </label>
+                    }
+                })}
             {other_error}
-            <button type="submit" disabled=move || action.pending().get()>"Invite"</button>
+            <button type="submit" disabled=move || action.pending().get()>
+                "Invite"
+            </button>
         </ActionForm>
         {outcome}
     }
@@ -98,28 +117,47 @@ fn BulkInviteForm(
 ) -> impl IntoView {
     let (csv, set_csv) = signal(String::new());
     let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })
+        action.value().get().and_then(Result::err).map(|e| {
+            view! {
+                <p class="alert" role="alert">
+                    {e.to_string()}
+                </p>
+            }
+        })
     };
     let results = move || {
         action.value().get().and_then(Result::ok).map(|rows| {
             let invited = rows.iter().filter(|row| row.result.is_ok()).count();
             let summary = format!("{invited} of {} rows invited.", rows.len());
             view! {
-                <p role="status" id="bulk-summary">{summary}</p>
+                <p role="status" id="bulk-summary">
+                    {summary}
+                </p>
                 <table class="bulk-results">
-                    <thead><tr><th scope="col">"Line"</th><th scope="col">"E-mail"</th><th scope="col">"Result"</th></tr></thead>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Line"</th>
+                            <th scope="col">"E-mail"</th>
+                            <th scope="col">"Result"</th>
+                        </tr>
+                    </thead>
                     <tbody>
-                        {rows.into_iter().map(|row| {
-                            let (class, text) = match row.result {
-                                Ok(upn) => ("ok", format!("Invited as {upn}")),
-                                Err(message) => ("failed", message),
-                            };
-                            view! { <tr class=class><td>{row.line}</td><td>{row.email}</td><td>{text}</td></tr> }
-                        }).collect_view()}
+                        {rows
+                            .into_iter()
+                            .map(|row| {
+                                let (class, text) = match row.result {
+                                    Ok(upn) => ("ok", format!("Invited as {upn}")),
+                                    Err(message) => ("failed", message),
+                                };
+                                view! {
+                                    <tr class=class>
+                                        <td>{row.line}</td>
+                                        <td>{row.email}</td>
+                                        <td>{text}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
                     </tbody>
                 </table>
             }
@@ -127,18 +165,32 @@ fn BulkInviteForm(
     };
     view! {
         <ActionForm action=action attr:class="form" attr:novalidate="">
-            <input type="hidden" name="slug" prop:value=slug/>
+            <input type="hidden" name="slug" prop:value=slug />
             <label for="bulk-file">"CSV file"</label>
-            <input id="bulk-file" type="file" accept=".csv,text/csv" on:change=move |event| load_file(event, set_csv)/>
-            <label for="bulk-csv">"Rows (first row: email, display name, redirect url, message; at most 1000)"</label>
-            <textarea id="bulk-csv" name="csv" rows="6" prop:value=csv
-                placeholder="email,display name\nbob@fabrikam.test,Bob"></textarea>
+            <input
+                id="bulk-file"
+                type="file"
+                accept=".csv,text/csv"
+                on:change=move |event| load_file(event, set_csv)
+            />
+            <label for="bulk-csv">
+                "Rows (first row: email, display name, redirect url, message; at most 1000)"
+            </label>
+            <textarea
+                id="bulk-csv"
+                name="csv"
+                rows="6"
+                prop:value=csv
+                placeholder="email,display name\nbob@fabrikam.test,Bob"
+            ></textarea>
             <label class="checkbox">
-                <input type="checkbox" name="send_email" value="on" checked/>
+                <input type="checkbox" name="send_email" value="on" checked />
                 " Send the invitations by e-mail"
             </label>
             {error}
-            <button type="submit" disabled=move || action.pending().get()>"Invite all"</button>
+            <button type="submit" disabled=move || action.pending().get()>
+                "Invite all"
+            </button>
         </ActionForm>
         {results}
     }
@@ -202,8 +254,14 @@ pub fn InvitationsPage() -> impl IntoView {
             |(email, url)| {
                 view! {
                     <div class="notice" role="status" id="resend-result">
-                        <p>{format!("New link for {email} (the old one no longer works; shown only now):")}</p>
-                        <p><code class="redeem-url">{url}</code></p>
+                        <p>
+                            {format!(
+                                "New link for {email} (the old one no longer works; shown only now):",
+                            )}
+                        </p>
+                        <p>
+                            <code class="redeem-url">{url}</code>
+                        </p>
                     </div>
                 }
             },
@@ -216,41 +274,67 @@ pub fn InvitationsPage() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| revoke.value().get().and_then(Result::err))
             .or_else(|| reset.value().get().and_then(Result::err))
-            .map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })
+            .map(|e| {
+                view! {
+                    <p class="alert" role="alert">
+                        {e.to_string()}
+                    </p>
+                }
+            })
     };
 
     view! {
-        <Title text="Invitations · Gatehouse admin"/>
+        <Title text="Invitations · Gatehouse admin" />
         <h1>"Invitations"</h1>
         <section class="card">
             <h2>"New invitation"</h2>
-            <InviteForm slug action=invite admin=true/>
+            <InviteForm slug action=invite admin=true />
         </section>
         <section class="card">
             <h2>"Bulk invite"</h2>
-            <BulkInviteForm slug action=bulk/>
+            <BulkInviteForm slug action=bulk />
         </section>
         <nav class="filters" aria-label="Filter by status">
             {FILTERS
                 .iter()
                 .map(|(value, label)| {
-                    let href = if value.is_empty() { "?".to_owned() } else { format!("?status={value}") };
+                    let href = if value.is_empty() {
+                        "?".to_owned()
+                    } else {
+                        format!("?status={value}")
+                    };
                     let current = move || status() == *value;
-                    view! { <a href=href class:current=current>{*label}</a> }
+                    view! {
+                        <a href=href class:current=current>
+                            {*label}
+                        </a>
+                    }
                 })
                 .collect_view()}
         </nav>
-                {row_error}
+        {row_error}
         {resent}
-        <Suspense fallback=|| view! { <p class="loading">"Loading invitations…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading invitations…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(list) => {
-                        let next = list.next.map(|next| {
-                            let status = status();
-                            let href = format!("?status={}&after={}", encode_query_value(&status), encode_query_value(&next));
-                            view! { <a class="button" href=href rel="next">"Next page"</a> }
-                        });
+                        let next = list
+                            .next
+                            .map(|next| {
+                                let status = status();
+                                let href = format!(
+                                    "?status={}&after={}",
+                                    encode_query_value(&status),
+                                    encode_query_value(&next),
+                                );
+                                view! {
+                                    <a class="button" href=href rel="next">
+                                        "Next page"
+                                    </a>
+                                }
+                            });
                         view! {
                             <table class="invitations">
                                 <thead>
@@ -264,48 +348,75 @@ pub fn InvitationsPage() -> impl IntoView {
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {list.rows.into_iter().map(|row| {
-                                        let open = matches!(row.status, InvitationStatus::PendingAcceptance | InvitationStatus::Expired);
-                                        let (resend_id, revoke_id, reset_id, email) =
-                                            (row.id.clone(), row.id.clone(), row.id.clone(), row.email.clone());
-                                        let accepted = row.status == InvitationStatus::Accepted;
-                                        let actions = open.then(|| view! {
-                                            <ActionForm action=resend attr:class="inline">
-                                                <input type="hidden" name="slug" prop:value=slug/>
-                                                <input type="hidden" name="id" value=resend_id/>
-                                                <button type="submit" class="link">"Resend"</button>
-                                            </ActionForm>
-                                            " "
-                                            <ActionForm action=revoke attr:class="inline">
-                                                <input type="hidden" name="slug" prop:value=slug/>
-                                                <input type="hidden" name="id" value=revoke_id/>
-                                                <button type="submit" class="link">"Revoke"</button>
-                                            </ActionForm>
-                                        });
-                                        let reset_action = accepted.then(|| view! {
-                                            <ActionForm action=reset attr:class="inline">
-                                                <input type="hidden" name="slug" prop:value=slug/>
-                                                <input type="hidden" name="id" value=reset_id/>
-                                                <button type="submit" class="link">"Reset redemption"</button>
-                                            </ActionForm>
-                                        });
-                                        view! {
-                                            <tr data-email=email>
-                                                <td>{row.email}</td>
-                                                <td>{row.guest_upn}</td>
-                                                <td>{row.status.as_str()}</td>
-                                                <td class="date">{row.created}</td>
-                                                <td class="date">{row.expires}</td>
-                                                <td>{actions}{reset_action}</td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
+                                    {list
+                                        .rows
+                                        .into_iter()
+                                        .map(|row| {
+                                            let open = matches!(
+                                                row.status,
+                                                InvitationStatus::PendingAcceptance
+                                                | InvitationStatus::Expired
+                                            );
+                                            let (resend_id, revoke_id, reset_id, email) = (
+                                                row.id.clone(),
+                                                row.id.clone(),
+                                                row.id.clone(),
+                                                row.email.clone(),
+                                            );
+                                            let accepted = row.status == InvitationStatus::Accepted;
+                                            let actions = open
+                                                .then(|| {
+                                                    view! {
+                                                        <ActionForm action=resend attr:class="inline">
+                                                            <input type="hidden" name="slug" prop:value=slug />
+                                                            <input type="hidden" name="id" value=resend_id />
+                                                            <button type="submit" class="link">
+                                                                "Resend"
+                                                            </button>
+                                                        </ActionForm>
+                                                        " "
+                                                        <ActionForm action=revoke attr:class="inline">
+                                                            <input type="hidden" name="slug" prop:value=slug />
+                                                            <input type="hidden" name="id" value=revoke_id />
+                                                            <button type="submit" class="link">
+                                                                "Revoke"
+                                                            </button>
+                                                        </ActionForm>
+                                                    }
+                                                });
+                                            let reset_action = accepted
+                                                .then(|| {
+                                                    view! {
+                                                        <ActionForm action=reset attr:class="inline">
+                                                            <input type="hidden" name="slug" prop:value=slug />
+                                                            <input type="hidden" name="id" value=reset_id />
+                                                            <button type="submit" class="link">
+                                                                "Reset redemption"
+                                                            </button>
+                                                        </ActionForm>
+                                                    }
+                                                });
+                                            view! {
+                                                <tr data-email=email>
+                                                    <td>{row.email}</td>
+                                                    <td>{row.guest_upn}</td>
+                                                    <td>{row.status.as_str()}</td>
+                                                    <td class="date">{row.created}</td>
+                                                    <td class="date">{row.expires}</td>
+                                                    <td>{actions}{reset_action}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
                                 </tbody>
                             </table>
-                            <nav class="pager" aria-label="Pages">{next}</nav>
-                        }.into_any()
+                            <nav class="pager" aria-label="Pages">
+                                {next}
+                            </nav>
+                        }
+                            .into_any()
                     }
-                    Err(error) => view! { <ErrorPage error/> }.into_any(),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -319,11 +430,13 @@ pub fn MemberInvitePage() -> impl IntoView {
     let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
     let invite = ServerAction::<InviteGuest>::new();
     view! {
-        <Title text="Invite a guest · Gatehouse"/>
+        <Title text="Invite a guest · Gatehouse" />
         <section class="card narrow">
             <h1>"Invite a guest"</h1>
-            <p class="muted">"Invite someone from a partner organisation to your organisation's applications."</p>
-            <InviteForm slug action=invite/>
+            <p class="muted">
+                "Invite someone from a partner organisation to your organisation's applications."
+            </p>
+            <InviteForm slug action=invite />
         </section>
     }
 }

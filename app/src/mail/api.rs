@@ -12,9 +12,9 @@ use crate::error::AppError;
 pub async fn dev_mail() -> Result<Vec<OutboxMail>, AppError> {
     use super::ssr::list_outbox;
     use super::DEV_MAIL_LIMIT;
-    use crate::ssr::request::{fail, respond, state};
+    use crate::ssr::request::{fail, respond, Request};
 
-    let state = state()?;
+    let state = Request::current()?.state;
     if !state.config.demo {
         return Err(fail(AppError::NotFound("This page".into())));
     }

@@ -18,29 +18,41 @@ pub fn DevMailPage() -> impl IntoView {
     let mails = Resource::new_blocking(|| (), |()| dev_mail());
 
     view! {
-        <Title text="Outbox · Gatehouse development"/>
+        <Title text="Outbox · Gatehouse development" />
         <h1>"Outbox"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading mail…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading mail…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match mails.await {
-                    Ok(mails) if mails.is_empty() => view! {
-                        <p class="muted">"No mail yet. Invitations and codes appear here."</p>
+                    Ok(mails) if mails.is_empty() => {
+                        view! {
+                            <p class="muted">"No mail yet. Invitations and codes appear here."</p>
+                        }
+                            .into_any()
                     }
-                        .into_any(),
-                    Ok(mails) => view! {
-                        <p class="muted">
-                            "The newest mails Gatehouse has written, newest first. "
-                            "This page exists in demo mode only."
-                        </p>
-                        <ol class="outbox">
-                            {mails
-                                .into_iter()
-                                .map(|mail| view! { <li><MailCard mail/></li> })
-                                .collect_view()}
-                        </ol>
+                    Ok(mails) => {
+                        view! {
+                            <p class="muted">
+                                "The newest mails Gatehouse has written, newest first. "
+                                "This page exists in demo mode only."
+                            </p>
+                            <ol class="outbox">
+                                {mails
+                                    .into_iter()
+                                    .map(|mail| {
+                                        view! {
+                                            <li>
+                                                <MailCard mail />
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ol>
+                        }
+                            .into_any()
                     }
-                        .into_any(),
-                    Err(error) => view! { <ErrorPage error/> }.into_any(),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -96,7 +108,9 @@ fn MailCard(mail: OutboxMail) -> impl IntoView {
                 <dt>"To"</dt>
                 <dd class="mail-to">{to}</dd>
                 <dt>"Written"</dt>
-                <dd><time datetime=datetime>{created}</time></dd>
+                <dd>
+                    <time datetime=datetime>{created}</time>
+                </dd>
                 <dt>"Status"</dt>
                 <dd class="mail-status">{status.as_str()}{attempts}</dd>
             </dl>

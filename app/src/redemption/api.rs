@@ -10,18 +10,18 @@ use crate::error::AppError;
 /// it does not consume the invitation.
 #[server(endpoint = "redeem_info")]
 pub async fn redeem_info(ticket: String) -> Result<InvitationView, AppError> {
-    use super::ssr::{discover_home_realm, find_live_invitation, may_redeem};
+    use super::ssr::{discover_home_realm, may_redeem};
     use super::SignedInAs;
-    use crate::auth::ssr::find_principal;
-    use crate::ssr::request::{fail, parts, respond, state};
+    use crate::ssr::request::{respond, Request};
 
-    let state = state()?;
-    let mut conn = respond(state.pool.acquire().await.map_err(Into::into))?;
-    let invitation = respond(find_live_invitation(&mut conn, &ticket, state.now()).await)?
-        .ok_or_else(|| fail(AppError::InvitationNotValid))?;
-    let realm = respond(discover_home_realm(&mut conn, &invitation).await)?;
-    drop(conn);
-    let principal = respond(find_principal(&state, &parts()?.headers).await)?;
+    let request = Request::current()?;
+    let (invitation, realm) = {
+        let mut conn = respond(request.state.pool.acquire().await.map_err(Into::into))?;
+        let invitation = live_invitation(&mut conn, &ticket, request.state.now()).await?;
+        let realm = respond(discover_home_realm(&mut conn, &invitation).await)?;
+        (invitation, realm)
+    };
+    let principal = request.principal().await?;
     Ok(InvitationView {
         signed_in: principal.map(|principal| SignedInAs {
             display_name: principal.identity.display_name().to_owned(),
@@ -30,11 +30,26 @@ pub async fn redeem_info(ticket: String) -> Result<InvitationView, AppError> {
         }),
         tenant_name: invitation.tenant.display_name,
         inviter_name: invitation.inviter_name,
-        invited_email: invitation.invited_email,
-        redirect_url: invitation.redirect_url,
-        message: invitation.message,
+        invited_email: invitation.invited_email.as_str().to_owned(),
+        redirect_url: invitation.redirect_url.as_str().to_owned(),
+        message: invitation
+            .message
+            .map(|message| message.as_str().to_owned()),
         realm,
     })
+}
+
+/// The live invitation behind `ticket`, or the one answer for every dead
+/// or unknown ticket.
+#[cfg(feature = "ssr")]
+async fn live_invitation(
+    conn: &mut crate::ssr::db::Conn,
+    ticket: &str,
+    now: crate::ssr::clock::UnixTime,
+) -> Result<super::ssr::LiveInvitation, AppError> {
+    use crate::ssr::request::{fail, respond};
+    respond(super::ssr::find_live_invitation(conn, ticket, now).await)?
+        .ok_or_else(|| fail(AppError::InvitationNotValid))
 }
 
 /// E-mails an 8-digit code to the invited address: to prove it before a
@@ -44,45 +59,50 @@ pub async fn redeem_info(ticket: String) -> Result<InvitationView, AppError> {
 pub async fn send_code(ticket: String, purpose: CodePurpose) -> Result<(), AppError> {
     use super::ssr::{discover_home_realm, find_live_invitation, issue_code};
     use super::HomeRealm;
-    use crate::domain::Email;
-    use crate::ssr::db::begin_write;
-    use crate::ssr::request::{fail, respond, state};
+    use crate::mail::ssr::{code_mail, enqueue};
+    use crate::ssr::db;
+    use crate::ssr::request::{respond, Request};
 
-    let state = state()?;
+    let request = Request::current()?;
+    let state = &request.state;
     let now = state.now();
-    let mut tx = respond(begin_write(&state.pool).await.map_err(Into::into))?;
-    let invitation = respond(find_live_invitation(&mut tx, &ticket, now).await)?
-        .ok_or_else(|| fail(AppError::InvitationNotValid))?;
-    let realm = respond(discover_home_realm(&mut tx, &invitation).await)?;
-    let allowed = match (realm, purpose) {
-        (HomeRealm::New { .. }, CodePurpose::SignUp) => true,
-        (HomeRealm::New { email_otp }, CodePurpose::OneTimePasscode) => email_otp,
-        _ => false,
-    };
-    if !allowed {
-        return Err(fail(AppError::Forbidden));
-    }
-    let email =
-        Email::parse(&invitation.invited_email).map_err(|e| fail(AppError::invalid("email", e)))?;
-    let code = respond(issue_code(&mut tx, &email, purpose, now).await)?;
-    let tenant = &invitation.tenant;
-    let use_it_to = match purpose {
-        CodePurpose::SignUp => "confirm your address and create your personal account".to_owned(),
-        CodePurpose::OneTimePasscode => format!(
-            "sign in and accept your invitation to {}",
-            tenant.display_name
-        ),
-    };
-    let mail = crate::mail::ssr::code_mail(
-        &email,
-        &code,
-        &use_it_to,
-        &tenant.display_name,
-        Some(&tenant.id),
-    );
-    respond(crate::mail::ssr::enqueue(&mut tx, &state.secret_key, &mail, now).await)?;
-    respond(tx.commit().await.map_err(Into::into))?;
-    Ok(())
+    let sent = db::write(&state.pool, async |tx| {
+        let Some(invitation) = find_live_invitation(tx, &ticket, now).await? else {
+            return Err(AppError::InvitationNotValid.into());
+        };
+        let realm = discover_home_realm(tx, &invitation).await?;
+        let allowed = match (realm, purpose) {
+            (HomeRealm::New { .. }, CodePurpose::SignUp) => true,
+            (HomeRealm::New { email_otp }, CodePurpose::OneTimePasscode) => email_otp,
+            _ => false,
+        };
+        if !allowed {
+            return Err(AppError::Forbidden.into());
+        }
+        let email = &invitation.invited_email;
+        let code = issue_code(tx, email, purpose, now).await?;
+        let tenant = &invitation.tenant;
+        let use_it_to = match purpose {
+            CodePurpose::SignUp => {
+                "confirm your address and create your personal account".to_owned()
+            }
+            CodePurpose::OneTimePasscode => format!(
+                "sign in and accept your invitation to {}",
+                tenant.display_name
+            ),
+        };
+        let mail = code_mail(
+            email,
+            &code,
+            &use_it_to,
+            &tenant.display_name,
+            Some(&tenant.id),
+        );
+        enqueue(tx, &state.secret_key, &mail, now).await?;
+        Ok(())
+    })
+    .await;
+    respond(sent)
 }
 
 /// Creates a personal account for the invited address (proven by the code),
@@ -94,78 +114,42 @@ pub async fn sign_up(
     password: String,
     code: String,
 ) -> Result<(), AppError> {
-    use super::ssr::{find_live_invitation, verify_code};
-    use crate::auth::ssr::personal::create_personal_account;
-    use crate::auth::ssr::session::{id_hash_from_headers, set_cookie};
-    use crate::auth::ssr::{start_session, Identity};
-    use crate::domain::{DisplayName, Email, MAX_PASSWORD_LEN, MIN_NEW_PASSWORD_LEN};
-    use crate::ssr::db::begin_write;
-    use crate::ssr::request::{client_ip, fail, parts, respond, state};
+    use super::ssr::verify_code;
+    use crate::auth::ssr::personal::{create_personal_account, find_personal_credentials};
+    use crate::auth::ssr::Identity;
+    use crate::domain::{DisplayName, NewPassword};
+    use crate::ssr::db;
+    use crate::ssr::request::{fail, respond, Request};
 
-    let state = state()?;
-    let parts = parts()?;
+    let request = Request::current()?;
+    let state = &request.state;
     let now = state.now();
     let display_name = DisplayName::parse(&display_name)
         .map_err(|e| fail(AppError::invalid("display_name", e)))?;
-    let length = password.chars().count();
-    let too = if length < MIN_NEW_PASSWORD_LEN {
-        Some(format!(
-            "Choose a password of at least {MIN_NEW_PASSWORD_LEN} characters."
-        ))
-    } else if length > MAX_PASSWORD_LEN {
-        Some(format!(
-            "A password has at most {MAX_PASSWORD_LEN} characters."
-        ))
-    } else {
-        None
-    };
-    if let Some(message) = too {
-        return Err(fail(AppError::Invalid {
-            field: "password".into(),
-            message,
-        }));
-    }
+    let password =
+        NewPassword::parse(password).map_err(|e| fail(AppError::invalid("password", e)))?;
     let invitation = {
         let mut conn = respond(state.pool.acquire().await.map_err(Into::into))?;
-        respond(find_live_invitation(&mut conn, &ticket, now).await)?
-            .ok_or_else(|| fail(AppError::InvitationNotValid))?
+        let invitation = live_invitation(&mut conn, &ticket, now).await?;
+        let email = invitation.invited_email.as_str();
+        // Checked before the code is spent, so a taken address keeps it.
+        if respond(find_personal_credentials(&mut conn, email).await)?.is_some() {
+            return Err(fail(AppError::Conflict(format!(
+                "A personal account for {email} exists already; sign in with it."
+            ))));
+        }
+        invitation
     };
-    let email =
-        Email::parse(&invitation.invited_email).map_err(|e| fail(AppError::invalid("email", e)))?;
-    let existing = {
-        let mut conn = respond(state.pool.acquire().await.map_err(Into::into))?;
-        respond(
-            crate::auth::ssr::personal::find_personal_credentials(&mut conn, email.as_str()).await,
-        )?
-    };
-    if existing.is_some() {
-        return Err(fail(AppError::Conflict(format!(
-            "A personal account for {} exists already; sign in with it.",
-            email.as_str()
-        ))));
-    }
-    respond(verify_code(&state.pool, &email, CodePurpose::SignUp, &code, now).await)?;
-    let hash = respond(state.passwords.hash(password.into()).await)?;
-    let account = {
-        let mut tx = respond(begin_write(&state.pool).await.map_err(Into::into))?;
-        let account =
-            respond(create_personal_account(&mut tx, &email, &display_name, &hash, now).await)?;
-        respond(tx.commit().await.map_err(Into::into))?;
-        account
-    };
-    let previous = id_hash_from_headers(&state.config.public_url, &parts.headers);
-    let ip = client_ip(&parts);
-    let signed_in = respond(
-        start_session(
-            &state,
-            Some(Identity::Personal(account)),
-            email.as_str(),
-            previous.as_deref(),
-            ip.as_deref(),
-        )
+    let email = &invitation.invited_email;
+    respond(verify_code(&state.pool, email, CodePurpose::SignUp, &code, now).await)?;
+    let hash = respond(state.passwords.hash(password.into_inner().into()).await)?;
+    let account = respond(
+        db::write(&state.pool, async |tx| {
+            create_personal_account(tx, email, &display_name, &hash, now).await
+        })
         .await,
     )?;
-    crate::ssr::request::set_cookie(set_cookie(&state.config.public_url, &signed_in.token))?;
+    request.begin_session(Identity::Personal(account)).await?;
     leptos_axum::redirect(&format!("/redeem?ticket={ticket}&step=consent"));
     Ok(())
 }
@@ -174,25 +158,21 @@ pub async fn sign_up(
 /// comes back to the invitation for consent.
 #[server(endpoint = "sign_in_with_code")]
 pub async fn sign_in_with_code(ticket: String, code: String) -> Result<(), AppError> {
-    use super::ssr::{find_live_invitation, verify_code};
-    use crate::auth::ssr::session::{id_hash_from_headers, set_cookie};
-    use crate::auth::ssr::{start_session, Identity};
-    use crate::domain::Email;
-    use crate::ssr::request::{client_ip, fail, parts, respond, state};
+    use super::ssr::verify_code;
+    use crate::auth::ssr::Identity;
+    use crate::ssr::request::{fail, respond, Request};
 
-    let state = state()?;
-    let parts = parts()?;
+    let request = Request::current()?;
+    let state = &request.state;
     let now = state.now();
     let invitation = {
         let mut conn = respond(state.pool.acquire().await.map_err(Into::into))?;
-        respond(find_live_invitation(&mut conn, &ticket, now).await)?
-            .ok_or_else(|| fail(AppError::InvitationNotValid))?
+        live_invitation(&mut conn, &ticket, now).await?
     };
     if !invitation.tenant.email_otp_enabled {
         return Err(fail(AppError::Forbidden));
     }
-    let email =
-        Email::parse(&invitation.invited_email).map_err(|e| fail(AppError::invalid("email", e)))?;
+    let email = invitation.invited_email;
     respond(
         verify_code(
             &state.pool,
@@ -203,20 +183,7 @@ pub async fn sign_in_with_code(ticket: String, code: String) -> Result<(), AppEr
         )
         .await,
     )?;
-    let previous = id_hash_from_headers(&state.config.public_url, &parts.headers);
-    let ip = client_ip(&parts);
-    let identity = Identity::Email(email.as_str().to_owned());
-    let signed_in = respond(
-        start_session(
-            &state,
-            Some(identity),
-            email.as_str(),
-            previous.as_deref(),
-            ip.as_deref(),
-        )
-        .await,
-    )?;
-    crate::ssr::request::set_cookie(set_cookie(&state.config.public_url, &signed_in.token))?;
+    request.begin_session(Identity::Email(email)).await?;
     leptos_axum::redirect(&format!("/redeem?ticket={ticket}&step=consent"));
     Ok(())
 }
@@ -225,23 +192,21 @@ pub async fn sign_in_with_code(ticket: String, code: String) -> Result<(), AppEr
 /// transaction) and sends the guest on to the invitation's target.
 #[server(endpoint = "accept_invitation")]
 pub async fn accept_invitation(ticket: String) -> Result<(), AppError> {
-    use crate::auth::ssr::require_principal;
-    use crate::ssr::request::{client_ip, parts, respond, state};
+    use crate::ssr::request::{respond, Request};
 
-    let state = state()?;
-    let parts = parts()?;
-    let principal = respond(require_principal(&state, &parts.headers).await)?;
-    let ip = client_ip(&parts);
+    let request = Request::current()?;
+    let (principal, actor) = request.require_actor().await?;
+    let state = &request.state;
     let target = respond(
         super::ssr::accept_invitation(
             &state.pool,
             &ticket,
             &principal.identity,
-            ip.as_deref(),
+            &actor,
             state.now(),
         )
         .await,
     )?;
-    leptos_axum::redirect(&target);
+    leptos_axum::redirect(target.as_str());
     Ok(())
 }

@@ -22,14 +22,16 @@ pub fn RedeemPage() -> impl IntoView {
     );
 
     view! {
-        <Title text="Accept invitation · Gatehouse"/>
+        <Title text="Accept invitation · Gatehouse" />
         // The ticket is in this page's URL: never send it on as a Referer.
-        <Meta name="referrer" content="no-referrer"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading the invitation…"</p> }>
+        <Meta name="referrer" content="no-referrer" />
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading the invitation…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match info.await {
-                    Ok(invitation) => view! { <Invitation invitation ticket=ticket()/> }.into_any(),
-                    Err(error) => view! { <ErrorPage error/> }.into_any(),
+                    Ok(invitation) => view! { <Invitation invitation ticket=ticket() /> }.into_any(),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -46,21 +48,23 @@ fn Invitation(invitation: InvitationView, ticket: String) -> impl IntoView {
         view! { <blockquote class="personal-message">{message}</blockquote> }
     });
     let step = match invitation.signed_in.clone() {
-        None => view! { <SignInToAccept invitation=invitation.clone() ticket=ticket.clone()/> }
+        None => view! { <SignInToAccept invitation=invitation.clone() ticket=ticket.clone() /> }
             .into_any(),
         Some(me) if !me.may_redeem => {
-            view! { <WrongIdentity invitation=invitation.clone() me ticket=ticket.clone()/> }
+            view! { <WrongIdentity invitation=invitation.clone() me ticket=ticket.clone() /> }
                 .into_any()
         }
         Some(me) => {
-            view! { <Consent invitation=invitation.clone() me ticket=ticket.clone()/> }.into_any()
+            view! { <Consent invitation=invitation.clone() me ticket=ticket.clone() /> }.into_any()
         }
     };
     view! {
         <section class="card narrow redeem">
             <h1>{heading}</h1>
             {message}
-            <p class="muted">"Invitation for "<strong>{invitation.invited_email.clone()}</strong></p>
+            <p class="muted">
+                "Invitation for "<strong>{invitation.invited_email.clone()}</strong>
+            </p>
             {step}
         </section>
     }
@@ -79,20 +83,32 @@ fn SignInToAccept(invitation: InvitationView, ticket: String) -> impl IntoView {
         HomeRealm::Work { tenant_name } => view! {
             <h2>"Sign in to accept"</h2>
             <p>{format!("{} is a {tenant_name} work account.", invitation.invited_email)}</p>
-            <a class="button primary" href=back_here(&ticket)>{format!("Sign in with {tenant_name}")}</a>
+            <a class="button primary" href=back_here(&ticket)>
+                {format!("Sign in with {tenant_name}")}
+            </a>
         }
         .into_any(),
         HomeRealm::Personal => view! {
             <h2>"Sign in to accept"</h2>
             <p>"You have a personal account for this address."</p>
-            <a class="button primary" href=back_here(&ticket)>"Sign in"</a>
+            <a class="button primary" href=back_here(&ticket)>
+                "Sign in"
+            </a>
         }
         .into_any(),
         HomeRealm::New { email_otp } => view! {
             <h2>"Sign in to accept"</h2>
             <p>"There is no account for this address yet."</p>
-            <CreatePersonalAccount email=invitation.invited_email.clone() ticket=ticket.clone()/>
-            {email_otp.then(|| view! { <OneTimePasscode email=invitation.invited_email.clone() ticket=ticket.clone()/> })}
+            <CreatePersonalAccount email=invitation.invited_email.clone() ticket=ticket.clone() />
+            {email_otp
+                .then(|| {
+                    view! {
+                        <OneTimePasscode
+                            email=invitation.invited_email.clone()
+                            ticket=ticket.clone()
+                        />
+                    }
+                })}
         }
         .into_any(),
     }
@@ -106,7 +122,14 @@ fn form_error<T>(
         value()
             .and_then(Result::err)
             .filter(|error| error.for_field("code").is_none())
-            .map(|error| view! { <p class="alert" role="alert">{error.to_string()}</p> }.into_any())
+            .map(|error| {
+                view! {
+                    <p class="alert" role="alert">
+                        {error.to_string()}
+                    </p>
+                }
+                .into_any()
+            })
     }
 }
 
@@ -129,24 +152,40 @@ fn CreatePersonalAccount(email: String, ticket: String) -> impl IntoView {
         <div class="option" id="create-account">
             <h3>"Create a personal account"</h3>
             <ActionForm action=send>
-                <input type="hidden" name="ticket" value=ticket.clone()/>
-                <input type="hidden" name="purpose" value="SignUp"/>
+                <input type="hidden" name="ticket" value=ticket.clone() />
+                <input type="hidden" name="purpose" value="SignUp" />
                 <button type="submit">{format!("Send a verification code to {email}")}</button>
             </ActionForm>
             {form_error(move || send.value().get())}
             <Show when=sent>
                 <p class="notice">"We sent a code to your address. It is valid for 30 minutes."</p>
                 <ActionForm action=create attr:class="form" attr:novalidate="">
-                    <input type="hidden" name="ticket" value=move || ticket_for_create.get_value()/>
+                    <input
+                        type="hidden"
+                        name="ticket"
+                        value=move || ticket_for_create.get_value()
+                    />
                     <label for="signup-code">"Verification code"</label>
-                    <input id="signup-code" name="code" inputmode="numeric" autocomplete="one-time-code" required/>
-                    <FieldError message=create_error("code")/>
+                    <input
+                        id="signup-code"
+                        name="code"
+                        inputmode="numeric"
+                        autocomplete="one-time-code"
+                        required
+                    />
+                    <FieldError message=create_error("code") />
                     <label for="signup-name">"Your name"</label>
-                    <input id="signup-name" name="display_name" autocomplete="name" required/>
-                    <FieldError message=create_error("display_name")/>
+                    <input id="signup-name" name="display_name" autocomplete="name" required />
+                    <FieldError message=create_error("display_name") />
                     <label for="signup-password">"Choose a password"</label>
-                    <input id="signup-password" name="password" type="password" autocomplete="new-password" required/>
-                    <FieldError message=create_error("password")/>
+                    <input
+                        id="signup-password"
+                        name="password"
+                        type="password"
+                        autocomplete="new-password"
+                        required
+                    />
+                    <FieldError message=create_error("password") />
                     {form_error(move || create.value().get())}
                     <button type="submit">"Create account"</button>
                 </ActionForm>
@@ -172,18 +211,30 @@ fn OneTimePasscode(email: String, ticket: String) -> impl IntoView {
         <div class="option" id="one-time-passcode">
             <h3>"Or use a one-time passcode"</h3>
             <ActionForm action=send>
-                <input type="hidden" name="ticket" value=ticket.clone()/>
-                <input type="hidden" name="purpose" value="OneTimePasscode"/>
+                <input type="hidden" name="ticket" value=ticket.clone() />
+                <input type="hidden" name="purpose" value="OneTimePasscode" />
                 <button type="submit">{format!("E-mail a passcode to {email}")}</button>
             </ActionForm>
             {form_error(move || send.value().get())}
             <Show when=sent>
-                <p class="notice">"We sent an 8-digit passcode to your address. It is valid for 30 minutes."</p>
+                <p class="notice">
+                    "We sent an 8-digit passcode to your address. It is valid for 30 minutes."
+                </p>
                 <ActionForm action=verify attr:class="form" attr:novalidate="">
-                    <input type="hidden" name="ticket" value=move || ticket_for_verify.get_value()/>
+                    <input
+                        type="hidden"
+                        name="ticket"
+                        value=move || ticket_for_verify.get_value()
+                    />
                     <label for="otp-code">"Passcode"</label>
-                    <input id="otp-code" name="code" inputmode="numeric" autocomplete="one-time-code" required/>
-                    <FieldError message=code_error/>
+                    <input
+                        id="otp-code"
+                        name="code"
+                        inputmode="numeric"
+                        autocomplete="one-time-code"
+                        required
+                    />
+                    <FieldError message=code_error />
                     {form_error(move || verify.value().get())}
                     <button type="submit">"Sign in"</button>
                 </ActionForm>
@@ -200,12 +251,13 @@ fn WrongIdentity(invitation: InvitationView, me: SignedInAs, ticket: String) -> 
             <p>
                 {format!(
                     "This invitation was sent to {}, but you are signed in as {}. Only the invited address can accept it.",
-                    invitation.invited_email, me.email
+                    invitation.invited_email,
+                    me.email,
                 )}
             </p>
         </div>
         <ActionForm action=sign_out>
-            <input type="hidden" name="next" value=format!("/redeem?ticket={ticket}")/>
+            <input type="hidden" name="next" value=format!("/redeem?ticket={ticket}") />
             <button type="submit">"Sign out and use another account"</button>
         </ActionForm>
     }
@@ -224,14 +276,22 @@ fn Consent(invitation: InvitationView, me: SignedInAs, ticket: String) -> impl I
                 <li>"your sign-in activity in its applications"</li>
             </ul>
             <p class="muted">
-                {format!("{} is responsible for how it uses your data; read its ", invitation.tenant_name)}
-                <a href="/privacy">"privacy statement"</a>"."
+                {format!(
+                    "{} is responsible for how it uses your data; read its ",
+                    invitation.tenant_name,
+                )} <a href="/privacy">"privacy statement"</a>"."
             </p>
-            <p class="muted">{format!("After accepting you will go to {}.", invitation.redirect_url)}</p>
+            <p class="muted">
+                {format!("After accepting you will go to {}.", invitation.redirect_url)}
+            </p>
             <ActionForm action=accept attr:class="actions">
-                <input type="hidden" name="ticket" value=ticket/>
-                <button type="submit" disabled=move || accept.pending().get()>"Accept"</button>
-                <a class="button" href="/">"Cancel"</a>
+                <input type="hidden" name="ticket" value=ticket />
+                <button type="submit" disabled=move || accept.pending().get()>
+                    "Accept"
+                </button>
+                <a class="button" href="/">
+                    "Cancel"
+                </a>
             </ActionForm>
             {form_error(move || accept.value().get())}
         </div>

@@ -1,17 +1,16 @@
 //! Redemption's server side: the live invitation behind a ticket, home-realm
 //! discovery, e-mailed codes, and accepting.
 
-use sqlx::{SqliteConnection, SqlitePool};
-
 use super::{CodePurpose, HomeRealm};
 use crate::auth::ssr::Identity;
-use crate::domain::Email;
+use crate::domain::{Email, InvitationMessage, RedirectUrl, Upn};
 use crate::error::AppError;
-use crate::ssr::audit::{self, Event, Outcome};
+use crate::invitations::ssr::stored_message;
+use crate::ssr::audit::{self, Action, Event};
 use crate::ssr::clock::UnixTime;
 use crate::ssr::crypto::token_hash;
-use crate::ssr::db::begin_write;
-use crate::ssr::Result;
+use crate::ssr::db::{self, Conn, Pool};
+use crate::ssr::{Actor, Result, Stored};
 use crate::tenants::ssr::{find_tenant_by_domain, find_tenant_by_id, Tenant};
 
 /// A code lives this long (DESIGN §3.2: 30 minutes).
@@ -28,10 +27,10 @@ pub struct LiveInvitation {
     pub id: String,
     pub tenant: Tenant,
     pub guest_user_id: String,
-    pub guest_upn: String,
-    pub invited_email: String,
-    pub redirect_url: String,
-    pub message: Option<String>,
+    pub guest_upn: Upn,
+    pub invited_email: Email,
+    pub redirect_url: RedirectUrl,
+    pub message: Option<InvitationMessage>,
     pub allow_any_identity: bool,
     pub inviter_name: String,
 }
@@ -47,7 +46,7 @@ fn is_ticket_shaped(ticket: &str) -> bool {
 /// The live invitation behind `ticket`; unknown, expired, revoked and used
 /// tickets all answer `None`.
 pub async fn find_live_invitation(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     ticket: &str,
     now: UnixTime,
 ) -> Result<Option<LiveInvitation>> {
@@ -60,7 +59,7 @@ pub async fn find_live_invitation(
                   i.redirect_url, i.message, i.allow_any_identity AS "allow_any_identity: bool",
                   i.inviter_name
            FROM invitations i JOIN users g ON g.id = i.guest_user_id
-           WHERE i.token_hash = ? AND i.status = 'PendingAcceptance' AND i.expires_at > ?"#,
+           WHERE i.token_hash = $1 AND i.status = 'PendingAcceptance' AND i.expires_at > $2"#,
         hash,
         now
     )
@@ -73,31 +72,30 @@ pub async fn find_live_invitation(
         return Ok(None);
     };
     Ok(Some(LiveInvitation {
+        guest_upn: Upn::parse(&row.guest_upn).stored("users.user_principal_name")?,
+        invited_email: Email::parse(&row.invited_email).stored("invitations.invited_email")?,
+        redirect_url: RedirectUrl::parse(&row.redirect_url).stored("invitations.redirect_url")?,
+        message: stored_message(row.message.as_deref())?,
         id: row.id,
         inviter_name: row.inviter_name,
         tenant,
         guest_user_id: row.guest_user_id,
-        guest_upn: row.guest_upn,
-        invited_email: row.invited_email,
-        redirect_url: row.redirect_url,
-        message: row.message,
         allow_any_identity: row.allow_any_identity,
     }))
 }
 
 /// Home-realm discovery on the invited address (DESIGN §3.2).
 pub async fn discover_home_realm(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     invitation: &LiveInvitation,
 ) -> Result<HomeRealm> {
     let email = invitation.invited_email.as_str();
-    let domain = email.rsplit_once('@').map_or("", |(_, domain)| domain);
-    if let Some(home) = find_tenant_by_domain(conn, domain).await? {
+    if let Some(home) = find_tenant_by_domain(conn, invitation.invited_email.domain()).await? {
         return Ok(HomeRealm::Work {
             tenant_name: home.display_name,
         });
     }
-    let personal = sqlx::query_scalar!("SELECT id FROM personal_accounts WHERE email = ?", email)
+    let personal = sqlx::query_scalar!("SELECT id FROM personal_accounts WHERE email = $1", email)
         .fetch_optional(&mut *conn)
         .await?;
     if personal.is_some() {
@@ -114,14 +112,16 @@ pub fn may_redeem(invitation: &LiveInvitation, identity: &Identity) -> bool {
     invitation.allow_any_identity
         || identity
             .verified_email()
-            .eq_ignore_ascii_case(&invitation.invited_email)
+            .eq_ignore_ascii_case(invitation.invited_email.as_str())
 }
 
 /// Issues a new 8-digit code for `email`, replacing any live one, and
 /// returns it (for the caller to e-mail). Only its digest is stored. Within
-/// [`CODE_RESEND_SECS`] of the last code: `TooManyAttempts`.
+/// [`CODE_RESEND_SECS`] of the last code: `TooManyAttempts`. At most one
+/// live code per address and purpose is a unique index, so two requests at
+/// once end in one code and one conflict.
 pub async fn issue_code(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     email: &Email,
     purpose: CodePurpose,
     now: UnixTime,
@@ -131,7 +131,7 @@ pub async fn issue_code(
     let recent = now - CODE_RESEND_SECS;
     let too_soon = sqlx::query_scalar!(
         "SELECT id FROM email_codes
-         WHERE email = ? AND purpose = ? AND consumed_at IS NULL AND created_at > ?",
+         WHERE email = $1 AND purpose = $2 AND consumed_at IS NULL AND created_at > $3",
         email,
         purpose,
         recent
@@ -142,7 +142,7 @@ pub async fn issue_code(
         return Err(AppError::TooManyAttempts.into());
     }
     sqlx::query!(
-        "DELETE FROM email_codes WHERE email = ? AND purpose = ? AND consumed_at IS NULL",
+        "DELETE FROM email_codes WHERE email = $1 AND purpose = $2 AND consumed_at IS NULL",
         email,
         purpose
     )
@@ -153,7 +153,8 @@ pub async fn issue_code(
     let hash = token_hash(&format!("{id}:{code}"));
     let expires_at = now + CODE_LIFETIME_SECS;
     sqlx::query!(
-        "INSERT INTO email_codes (id, email, purpose, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO email_codes (id, email, purpose, code_hash, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
         id,
         email,
         purpose,
@@ -168,9 +169,10 @@ pub async fn issue_code(
 
 /// Checks a code for `email` and uses it up. A wrong code counts against the
 /// code's 5 attempts — recorded even though the call fails — and after
-/// those, or after 30 minutes, the code is dead.
+/// those, or after 30 minutes, the code is dead. Using it up is a
+/// conditional update: of two submissions of one code, one wins.
 pub async fn verify_code(
-    pool: &SqlitePool,
+    pool: &Pool,
     email: &Email,
     purpose: CodePurpose,
     code: &str,
@@ -178,181 +180,161 @@ pub async fn verify_code(
 ) -> Result<()> {
     let code = code.trim();
     if code.len() != 8 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AppError::Invalid {
-            field: "code".into(),
-            message: "The code has 8 digits.".into(),
-        }
-        .into());
+        return Err(code_error("The code has 8 digits."));
     }
     let (email, purpose) = (email.as_str(), purpose.as_str());
-    let mut tx = begin_write(pool).await?;
-    let Some(row) = sqlx::query!(
-        "SELECT id, code_hash, attempts, expires_at FROM email_codes
-         WHERE email = ? AND purpose = ? AND consumed_at IS NULL",
-        email,
-        purpose
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    else {
-        return Err(AppError::Invalid {
-            field: "code".into(),
-            message: "Ask for a code first.".into(),
-        }
-        .into());
-    };
-    if row.expires_at <= now {
-        return Err(AppError::Invalid {
-            field: "code".into(),
-            message: "The code has expired; ask for a new one.".into(),
-        }
-        .into());
-    }
-    if row.attempts >= CODE_ATTEMPTS {
-        return Err(AppError::TooManyAttempts.into());
-    }
-    if token_hash(&format!("{}:{code}", row.id)) != row.code_hash {
-        sqlx::query!(
-            "UPDATE email_codes SET attempts = attempts + 1 WHERE id = ?",
-            row.id
+    db::write(pool, async |tx| {
+        let Some(row) = sqlx::query!(
+            "SELECT id, code_hash, attempts, expires_at FROM email_codes
+             WHERE email = $1 AND purpose = $2 AND consumed_at IS NULL",
+            email,
+            purpose
         )
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        return Err(AppError::Invalid {
-            field: "code".into(),
-            message: "That code is not right.".into(),
+        .fetch_optional(tx.conn())
+        .await?
+        else {
+            return Ok(Err(code_error("Ask for a code first.")));
+        };
+        if row.expires_at <= now {
+            return Ok(Err(code_error("The code has expired; ask for a new one.")));
         }
-        .into());
+        if row.attempts >= CODE_ATTEMPTS {
+            return Ok(Err(AppError::TooManyAttempts.into()));
+        }
+        if token_hash(&format!("{}:{code}", row.id)) != row.code_hash {
+            sqlx::query!(
+                "UPDATE email_codes SET attempts = attempts + 1 WHERE id = $1",
+                row.id
+            )
+            .execute(tx.conn())
+            .await?;
+            return Ok(Err(code_error("That code is not right.")));
+        }
+        let used = sqlx::query!(
+            "UPDATE email_codes SET consumed_at = $1
+             WHERE id = $2 AND consumed_at IS NULL AND attempts < $3 AND expires_at > $1",
+            now,
+            row.id,
+            CODE_ATTEMPTS
+        )
+        .execute(tx.conn())
+        .await?;
+        if used.rows_affected() != 1 {
+            return Ok(Err(code_error("Ask for a code first.")));
+        }
+        Ok(Ok(()))
+    })
+    .await?
+}
+
+fn code_error(message: &str) -> crate::ssr::Error {
+    AppError::Invalid {
+        field: "code".into(),
+        message: message.into(),
     }
-    sqlx::query!(
-        "UPDATE email_codes SET consumed_at = ? WHERE id = ?",
-        now,
-        row.id
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .into()
 }
 
 /// Redeems the invitation behind `ticket` for `identity`, in one
 /// transaction: the invitation becomes `Accepted`, the guest object is bound
 /// to the home identity and `Accepted`, and the audit event is written —
-/// all or nothing. Concurrent redemptions serialise on the write lock; only
-/// the first finds the invitation pending. Returns where to go next.
+/// all or nothing. The two updates are conditional on the pending state, so
+/// of concurrent redemptions exactly one binds the guest. A refusal is
+/// audited (and that row kept). Returns where to go next.
+#[tracing::instrument(skip_all, fields(who = %identity.sign_in_name()))]
 pub async fn accept_invitation(
-    pool: &SqlitePool,
+    pool: &Pool,
     ticket: &str,
     identity: &Identity,
-    ip: Option<&str>,
+    actor: &Actor,
     now: UnixTime,
-) -> Result<String> {
-    let mut tx = begin_write(pool).await?;
-    let actor = identity.sign_in_name();
-    let failure = |tenant_id, reason| redeem_failure(now, actor, ip, tenant_id, reason);
-    let Some(invitation) = find_live_invitation(&mut tx, ticket, now).await? else {
-        audit::record(&mut tx, failure(None, "invalidTicket")).await?;
-        tx.commit().await?;
-        return Err(AppError::InvitationNotValid.into());
-    };
-    let tenant_id = invitation.tenant.id.clone();
-    let refuse = |reason| redeem_failure(now, actor, ip, Some(&tenant_id), reason);
-    if !may_redeem(&invitation, identity) {
-        audit::record(&mut tx, refuse("identityMismatch")).await?;
-        tx.commit().await?;
-        return Err(AppError::Forbidden.into());
+) -> Result<RedirectUrl> {
+    db::write(pool, async |tx| {
+        let failure = Event::failure(Action::InvitationRedeemed, now).by(actor);
+        let Some(invitation) = find_live_invitation(tx, ticket, now).await? else {
+            audit::record(tx, failure.reason("invalidTicket")).await?;
+            return Ok(Err(AppError::InvitationNotValid));
+        };
+        let failure = failure.tenant(&invitation.tenant.id);
+        let refusal = check_may_accept(tx, &invitation, identity).await?;
+        if let Some((reason, error)) = refusal {
+            audit::record(tx, failure.reason(reason)).await?;
+            return Ok(Err(error));
+        }
+        let (home_kind, home_ref, home_tenant_id) = identity.home();
+        let home_kind = home_kind.as_str();
+        let accepted = sqlx::query!(
+            "UPDATE invitations SET status = 'Accepted', redeemed_at = $1
+             WHERE id = $2 AND status = 'PendingAcceptance'",
+            now,
+            invitation.id
+        )
+        .execute(tx.conn())
+        .await?;
+        let bound = sqlx::query!(
+            "UPDATE users SET home_kind = $1, home_ref = $2, home_tenant_id = $3,
+                              external_user_state = 'Accepted', state_changed_at = $4
+             WHERE id = $5 AND external_user_state = 'PendingAcceptance' AND home_kind IS NULL",
+            home_kind,
+            home_ref,
+            home_tenant_id,
+            now,
+            invitation.guest_user_id
+        )
+        .execute(tx.conn())
+        .await?;
+        if accepted.rows_affected() != 1 || bound.rows_affected() != 1 {
+            // Returning an error rolls both back.
+            return Err(AppError::InvitationNotValid.into());
+        }
+        let event = Event::success(Action::InvitationRedeemed, now)
+            .by(actor)
+            .tenant(&invitation.tenant.id)
+            .target(invitation.guest_upn.as_str())
+            .detail(serde_json::json!({ "invitationId": invitation.id, "homeKind": home_kind }));
+        audit::record(tx, event).await?;
+        Ok(Ok(invitation.redirect_url))
+    })
+    .await?
+    .map_err(Into::into)
+}
+
+/// Why `identity` may not accept `invitation` — an audit reason and the
+/// caller's error — or `None` when it may.
+async fn check_may_accept(
+    conn: &mut Conn,
+    invitation: &LiveInvitation,
+    identity: &Identity,
+) -> Result<Option<(&'static str, AppError)>> {
+    if !may_redeem(invitation, identity) {
+        return Ok(Some(("identityMismatch", AppError::Forbidden)));
     }
     if matches!(identity, Identity::Email(_)) && !invitation.tenant.email_otp_enabled {
-        audit::record(&mut tx, refuse("emailOtpDisabled")).await?;
-        tx.commit().await?;
-        return Err(AppError::Forbidden.into());
+        return Ok(Some(("emailOtpDisabled", AppError::Forbidden)));
     }
+    let tenant_name = &invitation.tenant.display_name;
     let (home_kind, home_ref, home_tenant_id) = identity.home();
     if home_tenant_id == Some(invitation.tenant.id.as_str()) {
-        audit::record(&mut tx, refuse("memberOfInvitingTenant")).await?;
-        tx.commit().await?;
-        return Err(AppError::Conflict(format!(
-            "You are a member of {} already; sign in with your own account.",
-            invitation.tenant.display_name
-        ))
-        .into());
+        let error = AppError::Conflict(format!(
+            "You are a member of {tenant_name} already; sign in with your own account."
+        ));
+        return Ok(Some(("memberOfInvitingTenant", error)));
     }
+    let home_kind = home_kind.as_str();
     let bound_elsewhere = sqlx::query_scalar!(
-        "SELECT user_principal_name FROM users WHERE tenant_id = ? AND home_kind = ? AND home_ref = ? AND id <> ?",
+        "SELECT user_principal_name FROM users
+         WHERE tenant_id = $1 AND home_kind = $2 AND home_ref = $3 AND id <> $4",
         invitation.tenant.id,
         home_kind,
         home_ref,
         invitation.guest_user_id
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(conn)
     .await?;
-    if let Some(upn) = bound_elsewhere {
-        audit::record(&mut tx, refuse("alreadyGuest")).await?;
-        tx.commit().await?;
-        return Err(AppError::Conflict(format!(
-            "You are a guest of {} already, as {upn}.",
-            invitation.tenant.display_name
-        ))
-        .into());
-    }
-
-    let accepted = sqlx::query!(
-        "UPDATE invitations SET status = 'Accepted', redeemed_at = ? WHERE id = ? AND status = 'PendingAcceptance'",
-        now,
-        invitation.id
-    )
-    .execute(&mut *tx)
-    .await?;
-    let bound = sqlx::query!(
-        "UPDATE users SET home_kind = ?, home_ref = ?, home_tenant_id = ?,
-                          external_user_state = 'Accepted', state_changed_at = ?
-         WHERE id = ? AND external_user_state = 'PendingAcceptance' AND home_kind IS NULL",
-        home_kind,
-        home_ref,
-        home_tenant_id,
-        now,
-        invitation.guest_user_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    if accepted.rows_affected() != 1 || bound.rows_affected() != 1 {
-        // Dropping the transaction rolls both back.
-        return Err(AppError::InvitationNotValid.into());
-    }
-    audit::record(
-        &mut tx,
-        Event {
-            at: now,
-            tenant_id: Some(&invitation.tenant.id),
-            actor: Some(actor),
-            action: "invitation.redeem",
-            target: Some(&invitation.guest_upn),
-            outcome: Outcome::Success,
-            ip,
-            detail: serde_json::json!({ "invitationId": invitation.id, "homeKind": home_kind }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(invitation.redirect_url)
-}
-
-fn redeem_failure<'e>(
-    now: UnixTime,
-    actor: &'e str,
-    ip: Option<&'e str>,
-    tenant_id: Option<&'e str>,
-    reason: &'static str,
-) -> Event<'e> {
-    Event {
-        at: now,
-        tenant_id,
-        actor: Some(actor),
-        action: "invitation.redeem",
-        target: None,
-        outcome: Outcome::Failure,
-        ip,
-        detail: serde_json::json!({ "reason": reason }),
-    }
+    Ok(bound_elsewhere.map(|upn| {
+        let error = AppError::Conflict(format!(
+            "You are a guest of {tenant_name} already, as {upn}."
+        ));
+        ("alreadyGuest", error)
+    }))
 }

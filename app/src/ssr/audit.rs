@@ -1,11 +1,56 @@
 //! The append-only audit trail (DESIGN §2): every sign-in, admin action and
 //! security event, written in the same transaction as the change it records,
-//! and echoed to the log.
+//! and echoed to the log once that transaction has committed (so a rollback
+//! leaves neither a row nor a log line).
+//!
+//! ```text
+//! audit::record(tx, Event::success(Action::InvitationRevoked, now)
+//!     .by(&actor).tenant(&tenant.id).target(upn)
+//!     .detail(json!({ "invitationId": id }))).await?;
+//! ```
 
 use serde_json::Value;
-use sqlx::SqliteConnection;
 
+use super::actor::Actor;
 use super::clock::UnixTime;
+use super::db::Tx;
+
+/// What happened. The string names are the stable audit names that
+/// operators filter on; never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    SignIn,
+    SignOut,
+    TenantCreated,
+    TenantPlanChanged,
+    UserCreated,
+    ApiTokenCreated,
+    ApiTokenRevoked,
+    InvitationCreated,
+    InvitationResent,
+    InvitationRevoked,
+    InvitationRedeemed,
+    GuestRedemptionReset,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignIn => "signin",
+            Self::SignOut => "signout",
+            Self::TenantCreated => "tenant.create",
+            Self::TenantPlanChanged => "tenant.set_plan",
+            Self::UserCreated => "user.create",
+            Self::ApiTokenCreated => "api_token.create",
+            Self::ApiTokenRevoked => "api_token.revoke",
+            Self::InvitationCreated => "invitation.create",
+            Self::InvitationResent => "invitation.resend",
+            Self::InvitationRevoked => "invitation.revoke",
+            Self::InvitationRedeemed => "invitation.redeem",
+            Self::GuestRedemptionReset => "guest.reset_redemption",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -14,7 +59,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Success => "success",
             Self::Failure => "failure",
@@ -22,47 +67,118 @@ impl Outcome {
     }
 }
 
-/// One event. `actor` and `target` are UPNs or ids; `detail` never holds a
-/// secret.
-#[derive(Debug)]
-pub struct Event<'a> {
-    pub at: UnixTime,
-    pub tenant_id: Option<&'a str>,
-    pub actor: Option<&'a str>,
-    pub action: &'a str,
-    pub target: Option<&'a str>,
-    pub outcome: Outcome,
-    pub ip: Option<&'a str>,
-    pub detail: Value,
+/// One event, built with [`Event::success`] or [`Event::failure`] and the
+/// setters. `actor` and `target` are UPNs, names or ids; `detail` never
+/// holds a secret.
+#[derive(Debug, Clone)]
+#[must_use = "an event does nothing until it is recorded"]
+pub struct Event {
+    at: UnixTime,
+    action: Action,
+    outcome: Outcome,
+    tenant_id: Option<String>,
+    actor: Option<String>,
+    ip: Option<String>,
+    target: Option<String>,
+    detail: Value,
 }
 
-pub async fn record(conn: &mut SqliteConnection, event: Event<'_>) -> Result<(), sqlx::Error> {
+impl Event {
+    pub fn success(action: Action, at: UnixTime) -> Self {
+        Self::new(action, Outcome::Success, at)
+    }
+
+    pub fn failure(action: Action, at: UnixTime) -> Self {
+        Self::new(action, Outcome::Failure, at)
+    }
+
+    fn new(action: Action, outcome: Outcome, at: UnixTime) -> Self {
+        Self {
+            at,
+            action,
+            outcome,
+            tenant_id: None,
+            actor: None,
+            ip: None,
+            target: None,
+            detail: Value::Object(serde_json::Map::new()),
+        }
+    }
+
+    /// Who acted, and from which address.
+    pub fn by(mut self, actor: &Actor) -> Self {
+        self.actor = Some(actor.audit_name());
+        self.ip.clone_from(&actor.ip);
+        self
+    }
+
+    /// The tenant whose trail this belongs to.
+    pub fn tenant(mut self, tenant_id: &str) -> Self {
+        self.tenant_id = Some(tenant_id.to_owned());
+        self
+    }
+
+    /// What was acted on.
+    pub fn target(mut self, target: &str) -> Self {
+        self.target = Some(target.to_owned());
+        self
+    }
+
+    /// Facts about the event; never a secret.
+    pub fn detail(mut self, detail: Value) -> Self {
+        self.detail = detail;
+        self
+    }
+
+    /// A failure's reason, as `{"reason": …}`.
+    pub fn reason(self, reason: &str) -> Self {
+        self.detail(serde_json::json!({ "reason": reason }))
+    }
+}
+
+/// Writes `event` in the transaction; its log line follows the commit.
+pub async fn record(tx: &mut Tx, event: Event) -> Result<(), sqlx::Error> {
     let outcome = event.outcome.as_str();
+    let action = event.action.as_str();
     let detail = event.detail.to_string();
     sqlx::query!(
         "INSERT INTO audit_events (at, tenant_id, actor, action, target, outcome, ip, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         event.at,
         event.tenant_id,
         event.actor,
-        event.action,
+        action,
         event.target,
         outcome,
         event.ip,
         detail,
     )
-    .execute(conn)
+    .execute(tx.conn())
     .await?;
-    tracing::info!(
-        target: "gatehouse::audit",
-        action = event.action,
-        outcome,
-        tenant = event.tenant_id,
-        actor = event.actor,
-        target = event.target,
-        ip = event.ip,
-        detail = %detail,
-        "audit"
-    );
+    tx.log_after_commit(Logged { event, detail });
     Ok(())
+}
+
+/// A recorded event waiting for its transaction to commit.
+#[derive(Debug)]
+pub struct Logged {
+    event: Event,
+    detail: String,
+}
+
+impl Logged {
+    pub(crate) fn emit(&self) {
+        let event = &self.event;
+        tracing::info!(
+            target: "gatehouse::audit",
+            action = event.action.as_str(),
+            outcome = event.outcome.as_str(),
+            tenant = event.tenant_id.as_deref(),
+            actor = event.actor.as_deref(),
+            target = event.target.as_deref(),
+            ip = event.ip.as_deref(),
+            detail = %self.detail,
+            "audit"
+        );
+    }
 }

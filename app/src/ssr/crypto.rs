@@ -23,8 +23,7 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 
 /// Lower-case hex SHA-256 of a token, the form tokens are stored in.
 pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]

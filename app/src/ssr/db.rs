@@ -1,16 +1,37 @@
-//! The SQLite database: how it is opened, migrated and written to.
+//! The database: how it is opened, migrated and written to.
 //!
-//! WAL lets readers work beside one writer; `busy_timeout` makes a second
-//! writer wait instead of failing; every write runs in `BEGIN IMMEDIATE`, which
-//! takes the write lock up front so that two transactions never deadlock on
-//! upgrading from read to write (which `busy_timeout` cannot resolve).
+//! Every write goes through [`write`]: one transaction, committed when the
+//! work succeeds and rolled back when it fails, with the audit events it
+//! recorded echoed to the log only after the commit.
+//!
+//! The queries are written to port to PostgreSQL (DESIGN §7): `$N`
+//! placeholders, `TRUE`/`FALSE`, no SQLite-only functions, times bound from
+//! the clock, and single-use or state changes as conditional updates
+//! (`UPDATE … WHERE state = … RETURNING …`, rows affected checked) or unique
+//! constraints — never a read-then-write that is only safe because SQLite
+//! serialises writers. Repository functions take a [`Conn`].
+//!
+//! On SQLite, WAL lets readers work beside one writer; `busy_timeout` makes
+//! a second writer wait instead of failing; and writes start with `BEGIN
+//! IMMEDIATE`, which takes the write lock up front so two transactions never
+//! deadlock on upgrading from read to write (which `busy_timeout` cannot
+//! resolve). That is about liveness only; correctness never rests on it.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Sqlite, Transaction};
+
+use super::audit::Logged;
+
+/// The database the store runs on; the one place that names it.
+pub type Db = Sqlite;
+/// A connection, as repository functions take it.
+pub type Conn = <Db as sqlx::Database>::Connection;
+/// The connection pool in `AppState`.
+pub type Pool = sqlx::Pool<Db>;
 
 /// The embedded default (DESIGN §7).
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/gatehouse.db";
@@ -41,7 +62,7 @@ pub enum DbError {
 
 /// Opens (creating if needed) the database named by `url` and brings its
 /// schema up to date.
-pub async fn open(url: &str) -> Result<SqlitePool, DbError> {
+pub async fn open(url: &str) -> Result<Pool, DbError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|source| DbError::BadUrl {
             url: url.to_owned(),
@@ -78,7 +99,185 @@ fn create_dir(dir: &Path) -> Result<(), DbError> {
     })
 }
 
-/// Starts a write transaction holding SQLite's write lock from the start.
-pub async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+/// A write transaction in progress: the connection to run statements on,
+/// and the audit events to log once it has committed.
+pub struct Tx {
+    inner: Transaction<'static, Db>,
+    logged: Vec<Logged>,
+}
+
+impl Tx {
+    /// The transaction's connection, for queries and repository functions.
+    pub fn conn(&mut self) -> &mut Conn {
+        &mut self.inner
+    }
+
+    /// Keeps an audit event's log line until the commit.
+    pub(crate) fn log_after_commit(&mut self, line: Logged) {
+        self.logged.push(line);
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = Conn;
+
+    fn deref(&self) -> &Conn {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.inner
+    }
+}
+
+/// Runs `work` in one write transaction: committed when it returns `Ok`,
+/// rolled back when it returns `Err` (or panics, or is cancelled).
+///
+/// A refusal that must keep what was written before it — the audit row of a
+/// failed attempt, a counted wrong guess — is returned as `Ok(Err(refusal))`:
+/// the transaction commits and the caller fails with `write(..).await??`.
+pub async fn write<T, F>(pool: &Pool, work: F) -> super::Result<T>
+where
+    F: AsyncFnOnce(&mut Tx) -> super::Result<T>,
+{
+    let mut tx = Tx {
+        inner: pool.begin_with("BEGIN IMMEDIATE").await?,
+        logged: Vec::new(),
+    };
+    let value = work(&mut tx).await?;
+    let Tx { inner, logged } = tx;
+    inner.commit().await?;
+    for line in &logged {
+        line.emit();
+    }
+    Ok(value)
+}
+
+/// A fresh, migrated database in a temporary folder, for unit tests.
+#[cfg(test)]
+pub(crate) async fn open_for_test() -> (tempfile::TempDir, Pool) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let url = format!("sqlite:{}", dir.path().join("test.db").display());
+    let pool = open(&url).await.expect("database");
+    (dir, pool)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::error::AppError;
+    use crate::ssr::audit::{self, Action, Event};
+    use crate::ssr::{Actor, Error};
+
+    /// Log output, captured.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::ErrorKind::Other)?
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().expect("log buffer")).into_owned()
+        }
+    }
+
+    async fn audit_rows(pool: &Pool) -> i64 {
+        sqlx::query_scalar!("SELECT COUNT(*) FROM audit_events")
+            .fetch_one(pool)
+            .await
+            .expect("count")
+    }
+
+    async fn revoke_in_write(pool: &Pool, then_fail: bool) -> crate::ssr::Result<()> {
+        write(pool, async |tx| {
+            let event = Event::success(Action::InvitationRevoked, 1).by(&Actor::cli());
+            audit::record(tx, event).await?;
+            if then_fail {
+                return Err(AppError::Conflict("changed meanwhile".into()).into());
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn an_audit_event_is_logged_only_once_its_transaction_commits() {
+        let (_dir, pool) = open_for_test().await;
+        let log = Captured::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let failed = revoke_in_write(&pool, true).await;
+        assert!(matches!(failed, Err(Error::Public(AppError::Conflict(_)))));
+        assert_eq!(audit_rows(&pool).await, 0, "rolled back");
+        assert!(!log.text().contains("invitation.revoke"), "{}", log.text());
+
+        revoke_in_write(&pool, false).await.expect("commits");
+        assert_eq!(audit_rows(&pool).await, 1);
+        assert!(log.text().contains("invitation.revoke"), "{}", log.text());
+    }
+
+    #[tokio::test]
+    async fn a_refusal_inside_ok_keeps_what_was_written() {
+        let (_dir, pool) = open_for_test().await;
+        let outcome = write(&pool, async |tx| {
+            let event = Event::failure(Action::SignIn, 1)
+                .by(&Actor::cli())
+                .reason("test");
+            audit::record(tx, event).await?;
+            Ok(Err::<(), _>(AppError::InvalidCredentials))
+        })
+        .await
+        .expect("the transaction commits");
+        assert_eq!(outcome, Err(AppError::InvalidCredentials));
+        assert_eq!(audit_rows(&pool).await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_unique_violation_is_a_conflict_named_by_its_constraint() {
+        let (_dir, pool) = open_for_test().await;
+        let insert = |id: &'static str| {
+            let pool = pool.clone();
+            async move {
+                write(&pool, async |tx| {
+                    sqlx::query!(
+                        "INSERT INTO tenants (id, slug, display_name, domain, plan, premium_seats, created_at)
+                         VALUES ($1, 'fabrikam', 'Fabrikam', $2, 'free', 0, 0)",
+                        id,
+                        id
+                    )
+                    .execute(tx.conn())
+                    .await?;
+                    Ok(())
+                })
+                .await
+            }
+        };
+        insert("a.test").await.expect("the first");
+        let second = insert("b.test").await;
+        assert!(
+            matches!(&second, Err(Error::Public(AppError::Conflict(message))) if message.contains("slug")),
+            "{second:?}"
+        );
+    }
 }

@@ -1,38 +1,118 @@
 //! Server-only plumbing shared by every feature: state, configuration, the
-//! database, time, randomness, the audit trail and the service error.
+//! database, time, randomness, who acts, the audit trail, paging and the
+//! service error.
 
+pub mod actor;
 pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod page;
 pub mod request;
 pub mod seal;
 pub mod state;
 
+pub use actor::Actor;
 pub use state::AppState;
 
+use crate::domain::ParseError;
 use crate::error::AppError;
 
 /// The error of the service layer: either something the caller may be told
-/// ([`AppError`]), or an internal failure that is logged and hidden.
+/// ([`AppError`]), or an internal failure that is logged with its causes and
+/// hidden.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A refusal the caller may read (bad input, not allowed, conflict, …).
     #[error(transparent)]
     Public(#[from] AppError),
     /// The database failed.
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    #[error("database")]
+    Database(#[source] sqlx::Error),
+    /// A stored value does not parse as its type: the database holds what
+    /// no code path writes. Never the caller's fault.
+    #[error("corrupt stored value: {what}")]
+    Corrupt {
+        /// The column or value, e.g. `users.user_principal_name`.
+        what: &'static str,
+        #[source]
+        source: ParseError,
+    },
     /// Password hashing failed (bad parameters or a corrupt stored hash).
-    #[error("password hashing: {0}")]
-    PasswordHash(String),
+    #[error("password hashing")]
+    PasswordHash(#[source] argon2::password_hash::Error),
+    /// A value could not be serialised for storage.
+    #[error("serialising {what}")]
+    Serialise {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
     /// A blocking task panicked or was cancelled.
-    #[error("background task: {0}")]
+    #[error("background task")]
     Task(#[from] tokio::task::JoinError),
-    /// Anything else internal, with its context.
-    #[error("{0}")]
-    Other(String),
+}
+
+/// A unique constraint that a concurrent request got to first is a
+/// conflict (409), not an internal error: checks before an insert are
+/// courtesy, the constraint is the rule.
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(database) = &error {
+            if database.kind() == sqlx::error::ErrorKind::UniqueViolation {
+                let which = database.constraint().unwrap_or(database.message());
+                return Self::Public(AppError::Conflict(conflict_message(which).to_owned()));
+            }
+        }
+        Self::Database(error)
+    }
+}
+
+/// What a unique violation means to the caller, by constraint: SQLite names
+/// the columns (`UNIQUE constraint failed: tenants.slug`), PostgreSQL the
+/// index (`tenants_slug_key`).
+fn conflict_message(constraint: &str) -> &'static str {
+    const MESSAGES: &[(&[&str], &str)] = &[
+        (
+            &["tenants.slug", "tenants_slug_key"],
+            "That tenant slug is taken.",
+        ),
+        (
+            &["tenants.domain", "tenants_domain_key"],
+            "That domain already belongs to a tenant.",
+        ),
+        (
+            &["users.user_principal_name", "users_user_principal_name_key"],
+            "That user name is taken.",
+        ),
+        (
+            &["users.home_ref", "users_home_identity"],
+            "This identity is a guest of the tenant already.",
+        ),
+        (
+            &["personal_accounts.email", "personal_accounts_email_key"],
+            "A personal account for this address exists already; sign in with it.",
+        ),
+        (
+            &[
+                "invitations.guest_user_id",
+                "invitations_one_pending_per_guest",
+            ],
+            "This person already has a pending invitation; resend it instead.",
+        ),
+        (
+            &["email_codes.email", "email_codes_live"],
+            "A code was sent a moment ago; wait a minute, then ask again.",
+        ),
+    ];
+    MESSAGES
+        .iter()
+        .find(|(names, _)| names.iter().any(|name| constraint.contains(name)))
+        .map_or(
+            "This clashes with something that exists already.",
+            |(_, message)| message,
+        )
 }
 
 impl From<Error> for AppError {
@@ -40,10 +120,37 @@ impl From<Error> for AppError {
         match error {
             Error::Public(public) => public,
             internal => {
-                tracing::error!(error = %internal, "internal error");
+                tracing::error!(error = %Chain(&internal), "internal error");
                 AppError::Internal
             }
         }
+    }
+}
+
+/// An error with all its causes, `outer: inner: innermost`.
+pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(error) = cause {
+            write!(f, ": {error}")?;
+            cause = error.source();
+        }
+        Ok(())
+    }
+}
+
+/// Parses a value read from the database; one that does not parse is
+/// [`Error::Corrupt`], never the caller's fault and never a silent default.
+pub trait Stored<T> {
+    fn stored(self, what: &'static str) -> Result<T>;
+}
+
+impl<T> Stored<T> for std::result::Result<T, ParseError> {
+    fn stored(self, what: &'static str) -> Result<T> {
+        self.map_err(|source| Error::Corrupt { what, source })
     }
 }
 

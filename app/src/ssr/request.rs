@@ -1,5 +1,7 @@
 //! What a server function knows about its request: the state, the headers,
-//! the caller's address, and how to answer with a status code.
+//! the caller's address and session — and how to answer with a status code
+//! and a cookie. Server functions start with [`Request::current`], then
+//! authorise through it once.
 
 use std::net::SocketAddr;
 
@@ -8,30 +10,99 @@ use http::request::Parts;
 use leptos::prelude::use_context;
 
 use super::state::AppState;
+use super::Actor;
+use crate::auth::ssr::session::{id_hash_from_headers, set_cookie};
+use crate::auth::ssr::{self, AdminContext, Identity, Principal, Role, SignedIn};
 use crate::error::AppError;
 
-/// The shared state, provided by `leptos_routes_with_context`.
-pub fn state() -> Result<AppState, AppError> {
-    use_context::<AppState>().ok_or_else(|| {
-        tracing::error!("AppState missing from the server function's context");
-        AppError::Internal
-    })
+/// The request a server function is answering.
+pub struct Request {
+    pub state: AppState,
+    pub parts: Parts,
 }
 
-/// The request's method, URI and headers.
-pub fn parts() -> Result<Parts, AppError> {
-    use_context::<Parts>().ok_or_else(|| {
-        tracing::error!("request parts missing from the server function's context");
-        AppError::Internal
-    })
-}
+impl Request {
+    /// The state and request parts, provided by `leptos_routes_with_context`.
+    pub fn current() -> Result<Self, AppError> {
+        let state = use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("AppState missing from the server function's context");
+            fail(AppError::Internal)
+        })?;
+        let parts = use_context::<Parts>().ok_or_else(|| {
+            tracing::error!("request parts missing from the server function's context");
+            fail(AppError::Internal)
+        })?;
+        Ok(Self { state, parts })
+    }
 
-/// The peer's IP address, for the audit trail.
-pub fn client_ip(parts: &Parts) -> Option<String> {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+    /// The peer's IP address, for the audit trail.
+    pub fn ip(&self) -> Option<String> {
+        self.parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+    }
+
+    /// The caller, if signed in.
+    pub async fn principal(&self) -> Result<Option<Principal>, AppError> {
+        respond(ssr::find_principal(&self.state, &self.parts.headers).await)
+    }
+
+    /// The caller, or `Unauthenticated`.
+    pub async fn require_principal(&self) -> Result<Principal, AppError> {
+        respond(ssr::require_principal(&self.state, &self.parts.headers).await)
+    }
+
+    /// The caller as the actor of what follows, or `Unauthenticated`.
+    pub async fn require_actor(&self) -> Result<(Principal, Actor), AppError> {
+        let principal = self.require_principal().await?;
+        let actor = Actor::identity(&principal.identity, self.ip());
+        Ok((principal, actor))
+    }
+
+    /// An admin of the tenant `slug`, or the error that says why not.
+    pub async fn admin(&self, slug: &str) -> Result<AdminContext, AppError> {
+        self.tenant_role(slug, Role::Admin).await
+    }
+
+    /// Someone who may invite into the tenant `slug`: an admin, or a member
+    /// when the tenant lets members invite.
+    pub async fn inviter(&self, slug: &str) -> Result<AdminContext, AppError> {
+        self.tenant_role(slug, Role::Inviter).await
+    }
+
+    async fn tenant_role(&self, slug: &str, role: Role) -> Result<AdminContext, AppError> {
+        respond(
+            ssr::require_tenant_role(&self.state, &self.parts.headers, self.ip(), slug, role).await,
+        )
+    }
+
+    /// Starts a session for an identity that has just proven itself — the
+    /// request's previous session is revoked — and hands its cookie to the
+    /// browser.
+    pub async fn begin_session(&self, identity: Identity) -> Result<SignedIn, AppError> {
+        let signed_in = respond(
+            ssr::start_session(
+                &self.state,
+                identity,
+                self.session_hash().as_deref(),
+                self.ip(),
+            )
+            .await,
+        )?;
+        self.set_session_cookie(&signed_in)?;
+        Ok(signed_in)
+    }
+
+    /// Hands a new session's cookie to the browser.
+    pub fn set_session_cookie(&self, signed_in: &SignedIn) -> Result<(), AppError> {
+        add_set_cookie(set_cookie(&self.state.config.public_url, &signed_in.token))
+    }
+
+    /// The hash of the session id the request carries, if any.
+    pub fn session_hash(&self) -> Option<String> {
+        id_hash_from_headers(&self.state.config.public_url, &self.parts.headers)
+    }
 }
 
 /// Sets the response status to the error's and hands the error back, so a
@@ -50,7 +121,7 @@ pub fn respond<T>(result: super::Result<T>) -> Result<T, AppError> {
 }
 
 /// Adds a `Set-Cookie` header to the server function's response.
-pub fn set_cookie(value: http::HeaderValue) -> Result<(), AppError> {
+pub fn add_set_cookie(value: http::HeaderValue) -> Result<(), AppError> {
     let response =
         use_context::<leptos_axum::ResponseOptions>().ok_or_else(|| fail(AppError::Internal))?;
     response.append_header(http::header::SET_COOKIE, value);

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use sqlx::SqlitePool;
 
 use super::clock::Clock;
 use super::config::Config;
@@ -14,7 +13,7 @@ use crate::auth::ssr::password::Passwords;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub pool: SqlitePool,
+    pub pool: super::db::Pool,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub passwords: Passwords,
@@ -25,6 +24,11 @@ pub struct AppState {
 impl AppState {
     pub fn now(&self) -> super::clock::UnixTime {
         self.clock.now()
+    }
+
+    /// Where mail links point and the key that seals mail bodies.
+    pub fn mail(&self) -> crate::mail::ssr::MailContext<'_> {
+        crate::mail::ssr::MailContext::new(&self.config.public_url, &self.secret_key)
     }
 }
 

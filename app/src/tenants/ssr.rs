@@ -1,21 +1,19 @@
 //! The tenant store and the operator's tenant services (the CLI's
 //! `tenant create|set-plan`; the Licensing page and API call the same).
 
-use sqlx::{SqliteConnection, SqlitePool};
-
 use crate::domain::{DisplayName, DomainName, Licence, Plan, TenantSlug, GUESTS_PER_SEAT};
 use crate::error::AppError;
-use crate::ssr::audit::{self, Event, Outcome};
+use crate::ssr::audit::{self, Action, Event};
 use crate::ssr::clock::UnixTime;
-use crate::ssr::db::begin_write;
-use crate::ssr::Result;
+use crate::ssr::db::{self, Conn, Pool};
+use crate::ssr::{Actor, Result, Stored};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tenant {
     pub id: String,
-    pub slug: String,
+    pub slug: TenantSlug,
     pub display_name: String,
-    pub domain: String,
+    pub domain: DomainName,
     pub plan: Plan,
     pub premium_seats: i64,
     pub members_can_invite: bool,
@@ -25,9 +23,9 @@ pub struct Tenant {
 
 impl Tenant {
     /// The tenant's licence (the database's CHECK keeps plan and seats consistent).
-    pub fn licence(&self) -> Licence {
+    pub fn licence(&self) -> Result<Licence> {
         let seats = (self.plan == Plan::Premium).then_some(self.premium_seats);
-        Licence::parse(self.plan, seats).unwrap_or_else(|_| Licence::free())
+        Licence::parse(self.plan, seats).stored("tenants.premium_seats")
     }
 }
 
@@ -40,45 +38,39 @@ pub struct NewTenant {
     pub licence: Licence,
 }
 
-fn plan_from_db(plan: &str) -> Plan {
-    // The column's CHECK allows only these two.
-    if plan == "premium" {
-        Plan::Premium
-    } else {
-        Plan::Free
-    }
+/// The columns every tenant query reads, decoded by [`TenantRow::decode`].
+macro_rules! select_tenant {
+    ($where:tt, $($arg:expr),*) => {
+        sqlx::query_as!(
+            TenantRow,
+            r#"SELECT id, slug, display_name, domain, plan, premium_seats,
+                      members_can_invite AS "members_can_invite: bool",
+                      email_otp_enabled AS "email_otp_enabled: bool", invitation_ttl_days
+               FROM tenants WHERE "# + $where,
+            $($arg),*
+        )
+    };
 }
 
-pub async fn find_tenant_by_slug(
-    conn: &mut SqliteConnection,
-    slug: &TenantSlug,
-) -> Result<Option<Tenant>> {
+pub async fn find_tenant_by_slug(conn: &mut Conn, slug: &TenantSlug) -> Result<Option<Tenant>> {
     let slug = slug.as_str();
-    let row = sqlx::query_as!(
-        TenantRow,
-        r#"SELECT id, slug, display_name, domain, plan, premium_seats,
-                  members_can_invite AS "members_can_invite: bool",
-                  email_otp_enabled AS "email_otp_enabled: bool", invitation_ttl_days
-           FROM tenants WHERE slug = ?"#,
-        slug
-    )
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(Tenant::from))
+    let row = select_tenant!("slug = $1", slug)
+        .fetch_optional(conn)
+        .await?;
+    row.map(TenantRow::decode).transpose()
 }
 
-pub async fn find_tenant_by_id(conn: &mut SqliteConnection, id: &str) -> Result<Option<Tenant>> {
-    let row = sqlx::query_as!(
-        TenantRow,
-        r#"SELECT id, slug, display_name, domain, plan, premium_seats,
-                  members_can_invite AS "members_can_invite: bool",
-                  email_otp_enabled AS "email_otp_enabled: bool", invitation_ttl_days
-           FROM tenants WHERE id = ?"#,
-        id
-    )
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(Tenant::from))
+pub async fn find_tenant_by_id(conn: &mut Conn, id: &str) -> Result<Option<Tenant>> {
+    let row = select_tenant!("id = $1", id).fetch_optional(conn).await?;
+    row.map(TenantRow::decode).transpose()
+}
+
+/// The tenant whose domain is `domain`, if any (home-realm discovery).
+pub async fn find_tenant_by_domain(conn: &mut Conn, domain: &str) -> Result<Option<Tenant>> {
+    let row = select_tenant!("domain = $1", domain)
+        .fetch_optional(conn)
+        .await?;
+    row.map(TenantRow::decode).transpose()
 }
 
 /// A `tenants` row as the queries above read it.
@@ -94,102 +86,85 @@ struct TenantRow {
     invitation_ttl_days: i64,
 }
 
-impl From<TenantRow> for Tenant {
-    fn from(row: TenantRow) -> Self {
-        Self {
-            id: row.id,
-            slug: row.slug,
-            display_name: row.display_name,
-            domain: row.domain,
-            plan: plan_from_db(&row.plan),
-            premium_seats: row.premium_seats,
-            members_can_invite: row.members_can_invite,
-            email_otp_enabled: row.email_otp_enabled,
-            invitation_ttl_days: row.invitation_ttl_days,
-        }
+impl TenantRow {
+    fn decode(self) -> Result<Tenant> {
+        Ok(Tenant {
+            slug: TenantSlug::parse(&self.slug).stored("tenants.slug")?,
+            domain: DomainName::parse(&self.domain).stored("tenants.domain")?,
+            plan: Plan::parse(&self.plan).stored("tenants.plan")?,
+            id: self.id,
+            display_name: self.display_name,
+            premium_seats: self.premium_seats,
+            members_can_invite: self.members_can_invite,
+            email_otp_enabled: self.email_otp_enabled,
+            invitation_ttl_days: self.invitation_ttl_days,
+        })
     }
 }
 
 /// The tenant named by `slug`, or a 404-shaped error.
-pub async fn require_tenant(conn: &mut SqliteConnection, slug: &TenantSlug) -> Result<Tenant> {
+pub async fn require_tenant(conn: &mut Conn, slug: &TenantSlug) -> Result<Tenant> {
     find_tenant_by_slug(conn, slug)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("The tenant '{}'", slug.as_str())).into())
 }
 
-/// Creates a tenant. A taken slug or domain is a conflict.
+/// Creates a tenant. A taken slug or domain is a conflict (the unique
+/// constraints decide, so two creates at once cannot both succeed).
+#[tracing::instrument(skip_all, fields(slug = %new.slug.as_str()))]
 pub async fn create_tenant(
-    pool: &SqlitePool,
+    pool: &Pool,
     new: &NewTenant,
-    actor: &str,
+    actor: &Actor,
     now: UnixTime,
 ) -> Result<Tenant> {
-    let mut tx = begin_write(pool).await?;
-    let slug = new.slug.as_str();
-    let domain = new.domain.as_str();
-    let taken = sqlx::query_scalar!(
-        "SELECT slug FROM tenants WHERE slug = ? OR domain = ? LIMIT 1",
-        slug,
-        domain
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(existing) = taken {
-        let what = if existing == slug {
-            format!("The tenant slug '{slug}' is taken.")
-        } else {
-            format!("The domain '{domain}' already belongs to a tenant.")
-        };
-        return Err(AppError::Conflict(what).into());
-    }
     let tenant = Tenant {
         id: uuid::Uuid::new_v4().to_string(),
-        slug: slug.to_owned(),
+        slug: new.slug.clone(),
         display_name: new.display_name.as_str().to_owned(),
-        domain: domain.to_owned(),
+        domain: new.domain.clone(),
         plan: new.licence.plan(),
         premium_seats: new.licence.seats(),
         members_can_invite: true,
         email_otp_enabled: true,
         invitation_ttl_days: 30,
     };
-    let plan = tenant.plan.as_str();
-    sqlx::query!(
-        "INSERT INTO tenants (id, slug, display_name, domain, plan, premium_seats, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-        tenant.id,
-        tenant.slug,
-        tenant.display_name,
-        tenant.domain,
-        plan,
-        tenant.premium_seats,
-        now,
-    )
-    .execute(&mut *tx)
+    db::write(pool, async |tx| {
+        let (slug, domain, plan) = (
+            tenant.slug.as_str(),
+            tenant.domain.as_str(),
+            tenant.plan.as_str(),
+        );
+        sqlx::query!(
+            "INSERT INTO tenants (id, slug, display_name, domain, plan, premium_seats, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            tenant.id,
+            slug,
+            tenant.display_name,
+            domain,
+            plan,
+            tenant.premium_seats,
+            now,
+        )
+        .execute(tx.conn())
+        .await?;
+        let event = Event::success(Action::TenantCreated, now)
+            .by(actor)
+            .tenant(&tenant.id)
+            .target(slug)
+            .detail(serde_json::json!({ "plan": plan, "seats": tenant.premium_seats }));
+        audit::record(tx, event).await?;
+        Ok(())
+    })
     .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            at: now,
-            tenant_id: Some(&tenant.id),
-            actor: Some(actor),
-            action: "tenant.create",
-            target: Some(&tenant.slug),
-            outcome: Outcome::Success,
-            ip: None,
-            detail: serde_json::json!({ "plan": plan, "seats": tenant.premium_seats }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
     Ok(tenant)
 }
 
 /// How many guests the tenant has (every state counts: an invited guest
 /// holds its seat share from the moment the object exists).
-pub async fn count_guests(conn: &mut SqliteConnection, tenant_id: &str) -> Result<i64> {
+pub async fn count_guests(conn: &mut Conn, tenant_id: &str) -> Result<i64> {
     Ok(sqlx::query_scalar!(
-        "SELECT COUNT(*) FROM users WHERE tenant_id = ? AND user_type = 'Guest'",
+        "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND user_type = 'Guest'",
         tenant_id
     )
     .fetch_one(conn)
@@ -198,79 +173,54 @@ pub async fn count_guests(conn: &mut SqliteConnection, tenant_id: &str) -> Resul
 
 /// Changes a tenant's plan. Refused, with the number of seats required, when
 /// a premium licence would cover fewer guests than the tenant has.
+#[tracing::instrument(skip_all, fields(slug = %slug.as_str()))]
 pub async fn set_plan(
-    pool: &SqlitePool,
+    pool: &Pool,
     slug: &TenantSlug,
     licence: Licence,
-    actor: &str,
+    actor: &Actor,
     now: UnixTime,
 ) -> Result<Tenant> {
-    let mut tx = begin_write(pool).await?;
-    let tenant = require_tenant(&mut tx, slug).await?;
-    let guests = count_guests(&mut tx, &tenant.id).await?;
-    if let Some(capacity) = licence.guest_capacity() {
-        if guests > capacity {
-            let required = (guests + GUESTS_PER_SEAT - 1) / GUESTS_PER_SEAT;
-            return Err(AppError::refused(
-                "seatsBelowGuests",
-                format!(
-                    "{} has {guests} guests, which need at least {required} premium seats \
-                     ({GUESTS_PER_SEAT} guests per seat).",
-                    tenant.display_name
-                ),
-            )
-            .into());
+    db::write(pool, async |tx| {
+        let tenant = require_tenant(tx, slug).await?;
+        let guests = count_guests(tx, &tenant.id).await?;
+        if let Some(capacity) = licence.guest_capacity() {
+            if guests > capacity {
+                let required = (guests + GUESTS_PER_SEAT - 1) / GUESTS_PER_SEAT;
+                return Err(AppError::refused(
+                    "seatsBelowGuests",
+                    format!(
+                        "{} has {guests} guests, which need at least {required} premium seats \
+                         ({GUESTS_PER_SEAT} guests per seat).",
+                        tenant.display_name
+                    ),
+                )
+                .into());
+            }
         }
-    }
-    let plan = licence.plan().as_str();
-    let seats = licence.seats();
-    sqlx::query!(
-        "UPDATE tenants SET plan = ?, premium_seats = ? WHERE id = ?",
-        plan,
-        seats,
-        tenant.id
-    )
-    .execute(&mut *tx)
-    .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            at: now,
-            tenant_id: Some(&tenant.id),
-            actor: Some(actor),
-            action: "tenant.set_plan",
-            target: Some(&tenant.slug),
-            outcome: Outcome::Success,
-            ip: None,
-            detail: serde_json::json!({
+        let (plan, seats) = (licence.plan().as_str(), licence.seats());
+        sqlx::query!(
+            "UPDATE tenants SET plan = $1, premium_seats = $2 WHERE id = $3",
+            plan,
+            seats,
+            tenant.id
+        )
+        .execute(tx.conn())
+        .await?;
+        let event = Event::success(Action::TenantPlanChanged, now)
+            .by(actor)
+            .tenant(&tenant.id)
+            .target(tenant.slug.as_str())
+            .detail(serde_json::json!({
                 "from": { "plan": tenant.plan.as_str(), "seats": tenant.premium_seats },
                 "to": { "plan": plan, "seats": seats },
-            }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Tenant {
-        plan: licence.plan(),
-        premium_seats: seats,
-        ..tenant
+            }));
+        audit::record(tx, event).await?;
+        Ok(Tenant {
+            plan: licence.plan(),
+            premium_seats: seats,
+            ..tenant
+        })
     })
-}
-
-/// The tenant whose domain is `domain`, if any (home-realm discovery).
-pub async fn find_tenant_by_domain(
-    conn: &mut SqliteConnection,
-    domain: &str,
-) -> Result<Option<Tenant>> {
-    let row = sqlx::query_as!(
-        TenantRow,
-        r#"SELECT id, slug, display_name, domain, plan, premium_seats,
-                  members_can_invite AS "members_can_invite: bool",
-                  email_otp_enabled AS "email_otp_enabled: bool", invitation_ttl_days
-           FROM tenants WHERE domain = ?"#,
-        domain
-    )
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(Tenant::from))
+    .await
 }

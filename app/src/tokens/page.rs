@@ -4,72 +4,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use serde::{Deserialize, Serialize};
 
+use super::api::{list_api_tokens, CreateApiToken, RevokeApiToken};
 use crate::components::{ErrorPage, FieldError};
-use crate::error::AppError;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenRow {
-    pub id: String,
-    pub name: String,
-    pub created_by: String,
-    pub created: String,
-    pub last_used: Option<String>,
-    pub revoked: bool,
-}
-
-#[server(endpoint = "list_api_tokens")]
-pub async fn list_api_tokens(slug: String) -> Result<Vec<TokenRow>, AppError> {
-    use crate::auth::ssr::require_tenant_admin;
-    use crate::ssr::request::{parts, respond, state};
-
-    let state = state()?;
-    let (_, tenant) = respond(require_tenant_admin(&state, &parts()?.headers, &slug).await)?;
-    let tokens = respond(super::ssr::list_api_tokens(&state.pool, &tenant).await)?;
-    Ok(tokens
-        .into_iter()
-        .map(|token| TokenRow {
-            id: token.id,
-            name: token.name,
-            created_by: token.created_by,
-            created: crate::ssr::date(token.created_at),
-            last_used: token.last_used_at.map(crate::ssr::date),
-            revoked: token.revoked_at.is_some(),
-        })
-        .collect())
-}
-
-/// Makes a token; the returned secret is shown once and stored only hashed.
-#[server(endpoint = "create_api_token")]
-pub async fn create_api_token(slug: String, name: String) -> Result<String, AppError> {
-    use crate::auth::ssr::require_tenant_admin;
-    use crate::domain::DisplayName;
-    use crate::ssr::request::{fail, parts, respond, state};
-    use secrecy::ExposeSecret;
-
-    let state = state()?;
-    let (principal, tenant) =
-        respond(require_tenant_admin(&state, &parts()?.headers, &slug).await)?;
-    let name = DisplayName::parse(&name).map_err(|e| fail(AppError::invalid("name", e)))?;
-    let actor = principal.identity.sign_in_name();
-    let (_, token) = respond(
-        super::ssr::create_api_token(&state.pool, &tenant, &name, actor, state.now()).await,
-    )?;
-    Ok(token.expose_secret().to_owned())
-}
-
-#[server(endpoint = "revoke_api_token")]
-pub async fn revoke_api_token(slug: String, id: String) -> Result<(), AppError> {
-    use crate::auth::ssr::require_tenant_admin;
-    use crate::ssr::request::{parts, respond, state};
-
-    let state = state()?;
-    let (principal, tenant) =
-        respond(require_tenant_admin(&state, &parts()?.headers, &slug).await)?;
-    let actor = principal.identity.sign_in_name();
-    respond(super::ssr::revoke_api_token(&state.pool, &tenant, &id, actor, state.now()).await)
-}
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
@@ -93,60 +30,83 @@ pub fn TokensPage() -> impl IntoView {
             view! {
                 <div class="notice" role="status" id="new-token">
                     <p>"Copy the token now: it is not shown again."</p>
-                    <p><code class="token">{token}</code></p>
+                    <p>
+                        <code class="token">{token}</code>
+                    </p>
                 </div>
             }
         })
     };
     view! {
-        <Title text="API tokens · Gatehouse admin"/>
+        <Title text="API tokens · Gatehouse admin" />
         <h1>"API tokens"</h1>
         <section class="card">
             <h2>"New token"</h2>
-            <p class="muted">"Tokens call the REST API (/api/v1) for this tenant as its admin would."</p>
+            <p class="muted">
+                "Tokens call the REST API (/api/v1) for this tenant as its admin would."
+            </p>
             <ActionForm action=create attr:class="form" attr:novalidate="">
-                <input type="hidden" name="slug" prop:value=slug/>
+                <input type="hidden" name="slug" prop:value=slug />
                 <label for="token-name">"What it is for"</label>
-                <input id="token-name" name="name" required placeholder="HR provisioning"/>
-                <FieldError message=name_error/>
+                <input id="token-name" name="name" required placeholder="HR provisioning" />
+                <FieldError message=name_error />
                 <button type="submit">"Create token"</button>
             </ActionForm>
             {created}
         </section>
-        <Suspense fallback=|| view! { <p class="loading">"Loading tokens…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading tokens…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match tokens.await {
-                    Ok(tokens) => view! {
-                        <table class="tokens">
-                            <thead><tr>
-                                <th scope="col">"Name"</th><th scope="col">"Created by"</th>
-                                <th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col">""</th>
-                            </tr></thead>
-                            <tbody>
-                                {tokens.into_iter().map(|token| {
-                                    let (id, row_key) = (token.id.clone(), token.name.clone());
-                                    let action = if token.revoked {
-                                        view! { <span class="muted">"Revoked"</span> }.into_any()
-                                    } else {
-                                        view! {
-                                            <ActionForm action=revoke attr:class="inline">
-                                                <input type="hidden" name="slug" prop:value=slug/>
-                                                <input type="hidden" name="id" value=id/>
-                                                <button type="submit" class="link">"Revoke"</button>
-                                            </ActionForm>
-                                        }.into_any()
-                                    };
-                                    view! {
-                                        <tr data-token=row_key>
-                                            <td>{token.name}</td><td>{token.created_by}</td><td>{token.created}</td>
-                                            <td>{token.last_used.unwrap_or_else(|| "never".into())}</td><td>{action}</td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
-                    Err(error) => view! { <ErrorPage error/> }.into_any(),
+                    Ok(tokens) => {
+                        view! {
+                            <table class="tokens">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Name"</th>
+                                        <th scope="col">"Created by"</th>
+                                        <th scope="col">"Created"</th>
+                                        <th scope="col">"Last used"</th>
+                                        <th scope="col">""</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {tokens
+                                        .into_iter()
+                                        .map(|token| {
+                                            let (id, row_key) = (token.id.clone(), token.name.clone());
+                                            let action = if token.revoked {
+                                                view! { <span class="muted">"Revoked"</span> }.into_any()
+                                            } else {
+                                                view! {
+                                                    <ActionForm action=revoke attr:class="inline">
+                                                        <input type="hidden" name="slug" prop:value=slug />
+                                                        <input type="hidden" name="id" value=id />
+                                                        <button type="submit" class="link">
+                                                            "Revoke"
+                                                        </button>
+                                                    </ActionForm>
+                                                }
+                                                    .into_any()
+                                            };
+                                            view! {
+                                                <tr data-token=row_key>
+                                                    <td>{token.name}</td>
+                                                    <td>{token.created_by}</td>
+                                                    <td>{token.created}</td>
+                                                    <td>{token.last_used.unwrap_or_else(|| "never".into())}</td>
+                                                    <td>{action}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
                 }
             })}
         </Suspense>

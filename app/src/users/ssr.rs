@@ -1,15 +1,13 @@
 //! The user store, and the services that create members.
 
-use secrecy::SecretString;
-use sqlx::{SqliteConnection, SqlitePool};
-
 use crate::auth::ssr::password::Passwords;
-use crate::domain::{DisplayName, ExternalUserState, Upn, UserType};
+use crate::domain::{DisplayName, Email, ExternalUserState, HomeKind, NewPassword, Upn, UserType};
 use crate::error::AppError;
-use crate::ssr::audit::{self, Event, Outcome};
+use crate::ssr::audit::{self, Action, Event};
 use crate::ssr::clock::UnixTime;
-use crate::ssr::db::begin_write;
-use crate::ssr::Result;
+use crate::ssr::db::{self, Conn, Pool};
+use crate::ssr::page::{Page, PageSize};
+use crate::ssr::{Actor, Result, Stored};
 use crate::tenants::ssr::Tenant;
 
 /// A user as the services see it (no secrets).
@@ -17,67 +15,94 @@ use crate::tenants::ssr::Tenant;
 pub struct User {
     pub id: String,
     pub tenant_id: String,
-    pub upn: String,
+    pub upn: Upn,
     pub display_name: String,
     pub user_type: UserType,
     pub external_user_state: Option<ExternalUserState>,
     pub is_admin: bool,
 }
 
-fn user_type_from_db(user_type: &str) -> UserType {
-    UserType::parse(user_type).unwrap_or(UserType::Guest)
+fn decode_kind(
+    user_type: &str,
+    state: Option<&str>,
+) -> Result<(UserType, Option<ExternalUserState>)> {
+    let user_type = UserType::parse(user_type).stored("users.user_type")?;
+    let state = state
+        .map(ExternalUserState::parse)
+        .transpose()
+        .stored("users.external_user_state")?;
+    Ok((user_type, state))
 }
 
-fn state_from_db(state: Option<&str>) -> Option<ExternalUserState> {
-    state.and_then(|state| ExternalUserState::parse(state).ok())
+/// The columns of [`User`], decoded by [`UserRow::decode`].
+struct UserRow {
+    id: String,
+    tenant_id: String,
+    user_principal_name: String,
+    display_name: String,
+    user_type: String,
+    external_user_state: Option<String>,
+    is_admin: bool,
 }
 
-pub async fn find_user_by_id(conn: &mut SqliteConnection, id: &str) -> Result<Option<User>> {
-    let row = sqlx::query!(
+impl UserRow {
+    fn decode(self) -> Result<User> {
+        let (user_type, external_user_state) =
+            decode_kind(&self.user_type, self.external_user_state.as_deref())?;
+        Ok(User {
+            upn: Upn::parse(&self.user_principal_name).stored("users.user_principal_name")?,
+            id: self.id,
+            tenant_id: self.tenant_id,
+            display_name: self.display_name,
+            user_type,
+            external_user_state,
+            is_admin: self.is_admin,
+        })
+    }
+}
+
+/// An enabled user by id.
+pub async fn find_user_by_id(conn: &mut Conn, id: &str) -> Result<Option<User>> {
+    let row = sqlx::query_as!(
+        UserRow,
         r#"SELECT id, tenant_id, user_principal_name, display_name, user_type,
                   external_user_state, is_admin AS "is_admin: bool"
-           FROM users WHERE id = ? AND account_enabled = 1"#,
+           FROM users WHERE id = $1 AND account_enabled = TRUE"#,
         id
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|row| User {
-        id: row.id,
-        tenant_id: row.tenant_id,
-        upn: row.user_principal_name,
-        display_name: row.display_name,
-        user_type: user_type_from_db(&row.user_type),
-        external_user_state: state_from_db(row.external_user_state.as_deref()),
-        is_admin: row.is_admin,
-    }))
+    row.map(UserRow::decode).transpose()
 }
 
 /// An enabled user and the password hash it signs in with, if any.
 pub async fn find_credentials_by_upn(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     upn: &Upn,
 ) -> Result<Option<(User, Option<String>)>> {
     let upn = upn.as_str();
-    let row = sqlx::query!(
+    let Some(row) = sqlx::query!(
         r#"SELECT id, tenant_id, user_principal_name, display_name, user_type,
                   external_user_state, is_admin AS "is_admin: bool", password_hash
-           FROM users WHERE user_principal_name = ? AND account_enabled = 1"#,
+           FROM users WHERE user_principal_name = $1 AND account_enabled = TRUE"#,
         upn
     )
     .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|row| {
-        let user = User {
-            id: row.id,
-            tenant_id: row.tenant_id,
-            upn: row.user_principal_name,
-            display_name: row.display_name,
-            user_type: user_type_from_db(&row.user_type),
-            external_user_state: state_from_db(row.external_user_state.as_deref()),
-            is_admin: row.is_admin,
-        };
-        (user, row.password_hash)
-    }))
+    .await?
+    else {
+        return Ok(None);
+    };
+    let user = UserRow {
+        id: row.id,
+        tenant_id: row.tenant_id,
+        user_principal_name: row.user_principal_name,
+        display_name: row.display_name,
+        user_type: row.user_type,
+        external_user_state: row.external_user_state,
+        is_admin: row.is_admin,
+    }
+    .decode()?;
+    Ok(Some((user, row.password_hash)))
 }
 
 /// What it takes to create a member, already parsed.
@@ -85,108 +110,104 @@ pub async fn find_credentials_by_upn(
 pub struct NewMember {
     pub upn: Upn,
     pub display_name: DisplayName,
-    pub password: SecretString,
+    pub password: NewPassword,
     pub is_admin: bool,
 }
 
 /// Creates a member of `tenant` with a password. The UPN must be in the
-/// tenant's domain and not taken.
+/// tenant's domain and not taken (the unique constraint decides).
+#[tracing::instrument(skip_all, fields(upn = %new.upn.as_str()))]
 pub async fn create_member(
-    pool: &SqlitePool,
+    pool: &Pool,
     passwords: &Passwords,
     tenant: &Tenant,
     new: NewMember,
-    actor: &str,
+    actor: &Actor,
     now: UnixTime,
 ) -> Result<User> {
-    if new.upn.is_guest() || new.upn.domain() != tenant.domain {
+    if new.upn.is_guest() || new.upn.domain() != tenant.domain.as_str() {
         return Err(AppError::Invalid {
             field: "upn".into(),
-            message: format!("A member's user name ends in @{}.", tenant.domain),
+            message: format!("A member's user name ends in @{}.", tenant.domain.as_str()),
         }
         .into());
     }
     // Hash before taking the write lock: hashing is slow, the lock is shared.
-    let password_hash = passwords.hash(new.password).await?;
-    let mut tx = begin_write(pool).await?;
-    let upn = new.upn.as_str();
-    let taken = sqlx::query_scalar!("SELECT id FROM users WHERE user_principal_name = ?", upn)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if taken.is_some() {
-        return Err(AppError::Conflict(format!("The user name '{upn}' is taken.")).into());
-    }
+    let password_hash = passwords.hash(new.password.into_inner().into()).await?;
     let user = User {
         id: uuid::Uuid::new_v4().to_string(),
         tenant_id: tenant.id.clone(),
-        upn: upn.to_owned(),
+        upn: new.upn,
         display_name: new.display_name.as_str().to_owned(),
         user_type: UserType::Member,
         external_user_state: None,
         is_admin: new.is_admin,
     };
-    sqlx::query!(
-        "INSERT INTO users (id, tenant_id, user_principal_name, display_name, mail, user_type,
-                            is_admin, password_hash, created_at)
-         VALUES (?, ?, ?, ?, ?, 'Member', ?, ?, ?)",
-        user.id,
-        user.tenant_id,
-        user.upn,
-        user.display_name,
-        user.upn,
-        user.is_admin,
-        password_hash,
-        now,
-    )
-    .execute(&mut *tx)
+    db::write(pool, async |tx| {
+        let upn = user.upn.as_str();
+        sqlx::query!(
+            "INSERT INTO users (id, tenant_id, user_principal_name, display_name, mail, user_type,
+                                is_admin, password_hash, created_at)
+             VALUES ($1, $2, $3, $4, $5, 'Member', $6, $7, $8)",
+            user.id,
+            user.tenant_id,
+            upn,
+            user.display_name,
+            upn,
+            user.is_admin,
+            password_hash,
+            now,
+        )
+        .execute(tx.conn())
+        .await?;
+        let event = Event::success(Action::UserCreated, now)
+            .by(actor)
+            .tenant(&tenant.id)
+            .target(upn)
+            .detail(serde_json::json!({ "userType": "Member", "isAdmin": user.is_admin }));
+        audit::record(tx, event).await?;
+        Ok(())
+    })
     .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            at: now,
-            tenant_id: Some(&tenant.id),
-            actor: Some(actor),
-            action: "user.create",
-            target: Some(&user.upn),
-            outcome: Outcome::Success,
-            ip: None,
-            detail: serde_json::json!({ "userType": "Member", "isAdmin": user.is_admin }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
     Ok(user)
 }
 
-/// One row of the admin Users table.
+/// One row of the admin Users table and the REST user list.
 pub struct UserListItem {
     pub id: String,
-    pub upn: String,
+    pub upn: Upn,
     pub display_name: String,
-    pub mail: Option<String>,
+    pub mail: Option<Email>,
     pub user_type: UserType,
     pub external_user_state: Option<ExternalUserState>,
     pub is_admin: bool,
 }
 
-/// Up to `limit` users of a tenant (of one type, if given) ordered by UPN,
-/// after `after` (keyset pagination: a page costs the same at any depth).
+/// Which users a list shows; `None` anywhere: no filter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    pub user_type: Option<UserType>,
+}
+
+/// A page of a tenant's users matching `filter`, ordered by UPN, after
+/// `after` (keyset pagination: a page costs the same at any depth).
 pub async fn list_users_page(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     tenant_id: &str,
-    user_type: Option<UserType>,
+    filter: UserFilter,
     after: Option<&Upn>,
-    limit: i64,
-) -> Result<Vec<UserListItem>> {
+    size: PageSize,
+) -> Result<Page<UserListItem, Upn>> {
     let after = after.map_or("", Upn::as_str);
-    let user_type = user_type.map(UserType::as_str);
+    let user_type = filter.user_type.map(UserType::as_str);
+    let limit = size.fetch_limit();
     let rows = sqlx::query!(
         r#"SELECT id, user_principal_name, display_name, mail, user_type, external_user_state,
                   is_admin AS "is_admin: bool"
            FROM users
-           WHERE tenant_id = ?1 AND user_principal_name > ?2 AND (?3 IS NULL OR user_type = ?3)
+           WHERE tenant_id = $1 AND user_principal_name > $2 AND ($3 IS NULL OR user_type = $3)
            ORDER BY user_principal_name
-           LIMIT ?4"#,
+           LIMIT $4"#,
         tenant_id,
         after,
         user_type,
@@ -194,31 +215,42 @@ pub async fn list_users_page(
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows
+    let items = rows
         .into_iter()
-        .map(|row| UserListItem {
-            id: row.id,
-            upn: row.user_principal_name,
-            display_name: row.display_name,
-            mail: row.mail,
-            user_type: user_type_from_db(&row.user_type),
-            external_user_state: state_from_db(row.external_user_state.as_deref()),
-            is_admin: row.is_admin,
+        .map(|row| {
+            let (user_type, external_user_state) =
+                decode_kind(&row.user_type, row.external_user_state.as_deref())?;
+            Ok(UserListItem {
+                upn: Upn::parse(&row.user_principal_name).stored("users.user_principal_name")?,
+                mail: row
+                    .mail
+                    .as_deref()
+                    .map(Email::parse)
+                    .transpose()
+                    .stored("users.mail")?,
+                id: row.id,
+                display_name: row.display_name,
+                user_type,
+                external_user_state,
+                is_admin: row.is_admin,
+            })
         })
-        .collect())
+        .collect::<Result<Vec<_>>>()?;
+    Ok(size.cut(items, |last| last.upn.clone()))
 }
 
 /// The tenants where this home identity is an accepted guest, as
 /// `(slug, display name)`, by name.
 pub async fn find_guest_memberships(
-    conn: &mut SqliteConnection,
-    home_kind: &str,
+    conn: &mut Conn,
+    home_kind: HomeKind,
     home_ref: &str,
 ) -> Result<Vec<(String, String)>> {
+    let home_kind = home_kind.as_str();
     let rows = sqlx::query!(
         "SELECT t.slug, t.display_name FROM users u JOIN tenants t ON t.id = u.tenant_id
-         WHERE u.home_kind = ? AND u.home_ref = ? AND u.user_type = 'Guest'
-           AND u.external_user_state = 'Accepted' AND u.account_enabled = 1
+         WHERE u.home_kind = $1 AND u.home_ref = $2 AND u.user_type = 'Guest'
+           AND u.external_user_state = 'Accepted' AND u.account_enabled = TRUE
          ORDER BY t.display_name",
         home_kind,
         home_ref
@@ -229,4 +261,44 @@ pub async fn find_guest_memberships(
         .into_iter()
         .map(|row| (row.slug, row.display_name))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ssr::db::open_for_test;
+    use crate::ssr::Error;
+
+    #[tokio::test]
+    async fn a_stored_value_that_does_not_parse_is_an_internal_error_not_a_default() {
+        let (_dir, pool) = open_for_test().await;
+        sqlx::query!(
+            "INSERT INTO tenants (id, slug, display_name, domain, plan, premium_seats, created_at)
+             VALUES ('t', 'fabrikam', 'Fabrikam', 'fabrikam.test', 'free', 0, 0)"
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query!(
+            "INSERT INTO users (id, tenant_id, user_principal_name, display_name, user_type, created_at)
+             VALUES ('u', 't', 'not a user name', 'Bob', 'Member', 0)"
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        let found = find_user_by_id(&mut conn, "u").await;
+        assert!(
+            matches!(
+                found,
+                Err(Error::Corrupt {
+                    what: "users.user_principal_name",
+                    ..
+                })
+            ),
+            "{found:?}"
+        );
+        let public = AppError::from(found.unwrap_err());
+        assert_eq!((public.status(), public.code()), (500, "internal"));
+    }
 }

@@ -8,11 +8,11 @@ use serde::Deserialize;
 
 use app::domain::{DisplayName, Email, InvitationMessage, RedirectUrl};
 use app::error::AppError;
-use app::invitations::ssr::{self as service, Inviter, MailContext, NewInvitation};
+use app::invitations::ssr::{self as service, NewInvitation};
 use app::invitations::InvitationStatus;
 use app::ssr::AppState;
 
-use super::{invalid, page, parse_optional, ApiError, ApiJson, ApiQuery, Caller, PAGE_FETCH};
+use super::{invalid, page, parse_optional, ApiError, ApiJson, ApiQuery, Caller, PAGE};
 use crate::graph::{Invitation, Page};
 
 pub fn router() -> Router<AppState> {
@@ -78,20 +78,6 @@ impl CreateInvitation {
     }
 }
 
-fn mail_context(state: &AppState) -> MailContext<'_> {
-    MailContext {
-        public_url: &state.config.public_url,
-        key: &state.secret_key,
-    }
-}
-
-fn inviter(caller: &Caller) -> Inviter {
-    Inviter::ApiToken {
-        id: caller.0.token_id.clone(),
-        name: caller.0.token_name.clone(),
-    }
-}
-
 /// `POST /api/v1/invitations` → 201 with the redeem URL (shown only here).
 async fn create(
     State(state): State<AppState>,
@@ -101,10 +87,10 @@ async fn create(
     let new = body.parse()?;
     let issued = service::create_invitation(
         &state.pool,
-        mail_context(&state),
-        &caller.0.tenant,
+        state.mail(),
+        &caller.tenant,
         &new,
-        &inviter(&caller),
+        &caller.actor,
         state.now(),
     )
     .await?;
@@ -128,14 +114,14 @@ async fn list(
     let mut conn = state.pool.acquire().await.map_err(app::ssr::Error::from)?;
     let rows = service::list_invitations(
         &mut conn,
-        &caller.0.tenant,
+        &caller.tenant,
         status,
         query.cursor.as_deref(),
-        PAGE_FETCH,
+        PAGE,
         state.now(),
     )
     .await?;
-    Ok(Json(page(rows, |invitation| invitation.id.clone())))
+    Ok(Json(page(rows, |id| id)))
 }
 
 /// `GET /api/v1/invitations/{id}`.
@@ -145,8 +131,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<Invitation>, ApiError> {
     let mut conn = state.pool.acquire().await.map_err(app::ssr::Error::from)?;
-    let invitation =
-        service::find_invitation(&mut conn, &caller.0.tenant, &id, state.now()).await?;
+    let invitation = service::find_invitation(&mut conn, &caller.tenant, &id, state.now()).await?;
     Ok(Json(Invitation::from(&invitation)))
 }
 
@@ -158,10 +143,10 @@ async fn resend(
 ) -> Result<Json<Invitation>, ApiError> {
     let issued = service::resend_invitation(
         &state.pool,
-        mail_context(&state),
-        &caller.0.tenant,
+        state.mail(),
+        &caller.tenant,
         &id,
-        &inviter(&caller),
+        &caller.actor,
         state.now(),
     )
     .await?;
@@ -174,7 +159,7 @@ async fn revoke(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let actor = inviter(&caller).actor();
-    service::revoke_invitation(&state.pool, &caller.0.tenant, &id, &actor, state.now()).await?;
+    service::revoke_invitation(&state.pool, &caller.tenant, &id, &caller.actor, state.now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -23,8 +23,14 @@ use serde::de::DeserializeOwned;
 
 use app::domain::ParseError;
 use app::error::AppError;
+use app::ssr::page::{Page as ServicePage, PageSize};
 use app::ssr::AppState;
+use std::net::SocketAddr;
+
+use app::ssr::Actor;
+use app::tenants::ssr::Tenant;
 use app::tokens::ssr::{find_api_caller, ApiCaller};
+use axum::extract::ConnectInfo;
 
 use crate::graph::{ErrorBody, Page};
 
@@ -91,7 +97,12 @@ fn parse_optional<T>(
 }
 
 /// The caller, from `Authorization: Bearer <token>`.
-pub struct Caller(pub ApiCaller);
+/// The caller of an API request: the token's tenant, and the token as the
+/// actor of what the request does (with the client's address).
+pub struct Caller {
+    pub tenant: Tenant,
+    pub actor: Actor,
+}
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
@@ -101,10 +112,17 @@ impl FromRequestParts<AppState> for Caller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer_token(&parts.headers).ok_or(ApiError(AppError::Unauthenticated))?;
-        let caller = find_api_caller(&state.pool, &token, state.now()).await?;
-        caller
-            .map(Caller)
-            .ok_or(ApiError(AppError::Unauthenticated))
+        let caller: ApiCaller = find_api_caller(&state.pool, &token, state.now())
+            .await?
+            .ok_or(ApiError(AppError::Unauthenticated))?;
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string());
+        Ok(Self {
+            actor: caller.actor(ip),
+            tenant: caller.tenant,
+        })
     }
 }
 
@@ -148,22 +166,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 }
 
 /// Rows per page of a list.
-const PAGE_SIZE: usize = 100;
-/// How many rows a list asks its service for: a page and one more, which
-/// only tells whether another page follows.
-const PAGE_FETCH: i64 = PAGE_SIZE as i64 + 1;
+const PAGE: PageSize = PageSize::new(100);
 
-/// The page of `rows` (at most [`PAGE_FETCH`] of them, in order): `next` is
-/// the cursor of its last row when more rows follow.
-fn page<R, T>(mut rows: Vec<R>, cursor: impl FnOnce(&R) -> String) -> Page<T>
+/// A service's page in the API's shape: `cursor` makes the opaque `next`
+/// from the key to continue after.
+fn page<R, K, T>(page: ServicePage<R, K>, cursor: impl FnOnce(K) -> String) -> Page<T>
 where
     T: for<'a> From<&'a R>,
 {
-    let more = rows.len() > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE);
     Page {
-        next: rows.last().filter(|_| more).map(cursor),
-        value: rows.iter().map(T::from).collect(),
+        next: page.next.map(cursor),
+        value: page.items.iter().map(T::from).collect(),
     }
 }
 
@@ -304,15 +317,16 @@ mod tests {
                 row.0.to_string()
             }
         }
-        let full: Page<String> = page((0..PAGE_FETCH as usize).map(Row).collect(), |row| {
-            format!("after-{}", row.0)
+        let rows = |n: usize| (0..n).map(Row).collect::<Vec<_>>();
+        let full: Page<String> = page(PAGE.cut(rows(101), |row| row.0), |key| {
+            format!("after-{key}")
         });
-        assert_eq!(full.value.len(), PAGE_SIZE);
+        assert_eq!(full.value.len(), 100);
         assert_eq!(full.next.as_deref(), Some("after-99"));
-        let last: Page<String> = page((0..PAGE_SIZE).map(Row).collect(), |row| {
-            format!("after-{}", row.0)
+        let last: Page<String> = page(PAGE.cut(rows(100), |row| row.0), |key| {
+            format!("after-{key}")
         });
-        assert_eq!(last.value.len(), PAGE_SIZE);
+        assert_eq!(last.value.len(), 100);
         assert_eq!(last.next, None);
     }
 

@@ -10,9 +10,9 @@ use serde::Deserialize;
 use app::domain::{Upn, UserType};
 use app::error::AppError;
 use app::ssr::AppState;
-use app::users::ssr::list_users_page;
+use app::users::ssr::{list_users_page, UserFilter};
 
-use super::{page, parse_optional, ApiError, ApiQuery, Caller, PAGE_FETCH};
+use super::{page, parse_optional, ApiError, ApiQuery, Caller, PAGE};
 use crate::graph::{Page, User};
 
 pub fn router() -> Router<AppState> {
@@ -61,11 +61,11 @@ async fn list(
     let mut conn = state.pool.acquire().await.map_err(app::ssr::Error::from)?;
     let rows = list_users_page(
         &mut conn,
-        &caller.0.tenant.id,
-        user_type,
+        &caller.tenant.id,
+        UserFilter { user_type },
         after.as_ref(),
-        PAGE_FETCH,
+        PAGE,
     )
     .await?;
-    Ok(Json(page(rows, |user| URL_SAFE_NO_PAD.encode(&user.upn))))
+    Ok(Json(page(rows, |upn| URL_SAFE_NO_PAD.encode(upn.as_str()))))
 }

@@ -5,10 +5,12 @@ use clap::Args;
 use secrecy::ExposeSecret;
 
 use app::domain::{DisplayName, Email, InvitationMessage, RedirectUrl, TenantSlug};
-use app::invitations::ssr::{create_invitation, Inviter, MailContext, NewInvitation};
+use app::invitations::ssr::{create_invitation, NewInvitation};
+use app::mail::ssr::MailContext;
 use app::ssr::clock::UnixTime;
 use app::ssr::config::PublicUrl;
 use app::ssr::db;
+use app::ssr::Actor;
 
 use super::output::{print_json, Format};
 use super::{require_tenant, CliError, KeyArgs};
@@ -77,11 +79,8 @@ pub async fn run(database_url: &str, args: InviteArgs, now: UnixTime) -> Result<
     let key =
         crate::secret_key::load_existing(args.key.secret_key.as_deref(), &args.key.secret_key_file)
             .map_err(StartupError::from)?;
-    let mail = MailContext {
-        public_url: &public_url,
-        key: &key,
-    };
-    let issued = create_invitation(&pool, mail, &tenant, &new, &Inviter::Cli, now).await?;
+    let mail = MailContext::new(&public_url, &key);
+    let issued = create_invitation(&pool, mail, &tenant, &new, &Actor::cli(), now).await?;
     match args.format {
         Format::Text => {
             let invitation = &issued.invitation;

@@ -36,9 +36,6 @@ pub use tenant::TenantCommand;
 pub use token::TokenCommand;
 pub use user::UserCommand;
 
-/// Who the audit trail names for what the command line does.
-const CLI_ACTOR: &str = "gatehouse cli";
-
 #[derive(Debug, Parser)]
 #[command(
     name = "gatehouse",

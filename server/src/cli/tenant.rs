@@ -5,8 +5,9 @@ use clap::Subcommand;
 use app::domain::{DisplayName, DomainName, Licence, Plan, TenantSlug};
 use app::ssr::clock::UnixTime;
 use app::ssr::db;
+use app::ssr::Actor;
 
-use super::{CliError, CLI_ACTOR};
+use super::CliError;
 
 #[derive(Debug, Subcommand)]
 pub enum TenantCommand {
@@ -61,7 +62,7 @@ pub async fn run(
                 licence: Licence::parse(Plan::parse(&plan)?, seats)?,
             };
             let pool = db::open(database_url).await?;
-            let tenant = app::tenants::ssr::create_tenant(&pool, &new, CLI_ACTOR, now).await?;
+            let tenant = app::tenants::ssr::create_tenant(&pool, &new, &Actor::cli(), now).await?;
             println!(
                 "created tenant {} ({}, {}, plan {} with {} seats)",
                 tenant.slug, tenant.display_name, tenant.domain, tenant.plan, tenant.premium_seats
@@ -71,7 +72,8 @@ pub async fn run(
             let slug = TenantSlug::parse(&slug)?;
             let licence = Licence::parse(Plan::parse(&plan)?, seats)?;
             let pool = db::open(database_url).await?;
-            let tenant = app::tenants::ssr::set_plan(&pool, &slug, licence, CLI_ACTOR, now).await?;
+            let tenant =
+                app::tenants::ssr::set_plan(&pool, &slug, licence, &Actor::cli(), now).await?;
             println!(
                 "tenant {} is now on plan {} with {} seats",
                 tenant.slug, tenant.plan, tenant.premium_seats

@@ -6,8 +6,9 @@ use secrecy::ExposeSecret;
 use app::domain::{DisplayName, TenantSlug};
 use app::ssr::clock::UnixTime;
 use app::ssr::db;
+use app::ssr::Actor;
 
-use super::{require_tenant, CliError, CLI_ACTOR};
+use super::{require_tenant, CliError};
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -29,7 +30,7 @@ pub async fn run(database_url: &str, command: TokenCommand, now: UnixTime) -> Re
     let pool = db::open(database_url).await?;
     let tenant = require_tenant(&pool, &slug).await?;
     let (id, token) =
-        app::tokens::ssr::create_api_token(&pool, &tenant, &name, CLI_ACTOR, now).await?;
+        app::tokens::ssr::create_api_token(&pool, &tenant, &name, &Actor::cli(), now).await?;
     println!("created API token {id} for {} (shown once):", tenant.slug);
     println!("{}", token.expose_secret());
     Ok(())

@@ -6,11 +6,12 @@ use clap::Subcommand;
 use secrecy::{ExposeSecret, SecretString};
 
 use app::auth::ssr::password::Passwords;
-use app::domain::{DisplayName, TenantSlug, Upn, MIN_NEW_PASSWORD_LEN};
+use app::domain::{DisplayName, NewPassword, TenantSlug, Upn};
 use app::ssr::clock::UnixTime;
 use app::ssr::db;
+use app::ssr::Actor;
 
-use super::{require_tenant, CliError, CLI_ACTOR};
+use super::{require_tenant, CliError};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -49,12 +50,13 @@ pub async fn run(database_url: &str, command: UserCommand, now: UnixTime) -> Res
     let (password, generated) = if password_stdin {
         (read_password_line()?, false)
     } else {
-        (app::ssr::crypto::random_token::<18>(), true)
+        let random = app::ssr::crypto::random_token::<18>();
+        (NewPassword::parse(random.expose_secret().to_owned())?, true)
     };
     let pool = db::open(database_url).await?;
     let tenant = require_tenant(&pool, &slug).await?;
     let passwords = Passwords::new()?;
-    let shown = generated.then(|| password.clone());
+    let shown = generated.then(|| SecretString::from(password.expose().to_owned()));
     let new = app::users::ssr::NewMember {
         upn,
         display_name,
@@ -62,7 +64,7 @@ pub async fn run(database_url: &str, command: UserCommand, now: UnixTime) -> Res
         is_admin: admin,
     };
     let user =
-        app::users::ssr::create_member(&pool, &passwords, &tenant, new, CLI_ACTOR, now).await?;
+        app::users::ssr::create_member(&pool, &passwords, &tenant, new, &Actor::cli(), now).await?;
     println!(
         "created {} in {}{}",
         user.upn,
@@ -75,17 +77,13 @@ pub async fn run(database_url: &str, command: UserCommand, now: UnixTime) -> Res
     Ok(())
 }
 
-fn read_password_line() -> Result<SecretString, CliError> {
+fn read_password_line() -> Result<NewPassword, CliError> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .map_err(|e| CliError::BadInput(format!("cannot read the password from stdin: {e}")))?;
-    let password = line.trim_end_matches(['\r', '\n']).to_owned();
-    if password.chars().count() < MIN_NEW_PASSWORD_LEN {
-        return Err(CliError::BadInput(format!(
-            "a password has at least {MIN_NEW_PASSWORD_LEN} characters"
-        )));
-    }
-    Ok(password.into())
+    Ok(NewPassword::parse(
+        line.trim_end_matches(['\r', '\n']).to_owned(),
+    )?)
 }

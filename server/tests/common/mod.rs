@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use app::ssr::clock::{Clock as _, ManualClock};
 use app::ssr::config::PublicUrl;
-use app::ssr::AppState;
+use app::ssr::{Actor, AppState};
 use reqwest::header::{HeaderMap, ACCEPT, COOKIE, ORIGIN, SET_COOKIE};
 use reqwest::{redirect, Method, RequestBuilder, Response, StatusCode, Url};
 use secrecy::SecretString;
@@ -37,17 +37,17 @@ pub const T0: i64 = 1_795_608_000;
 /// one edit.
 #[allow(unused_imports)] // each test file decodes its own few
 pub mod wire {
-    pub use app::admin::licensing::LicenceSummary;
-    pub use app::admin::UserPage;
     pub use app::auth::Me;
     pub use app::domain::{ExternalUserState, Plan, UserType};
     pub use app::error::AppError;
     pub use app::invitations::api::{InvitationList, Invited};
     pub use app::invitations::{BulkOutcome, InvitationStatus};
+    pub use app::licensing::LicenceSummary;
     pub use app::mail::{MailStatus, OutboxMail};
     pub use app::myapps::MyAppsOverview;
     pub use app::redemption::{HomeRealm, InvitationView};
-    pub use app::tokens::page::TokenRow;
+    pub use app::tokens::TokenRow;
+    pub use app::users::UserPage;
 }
 
 pub struct TestApp {
@@ -565,9 +565,15 @@ impl TestApp {
         let slug = app::domain::TenantSlug::parse(slug).expect("a slug");
         let licence = app::domain::Licence::parse(app::domain::Plan::Premium, Some(seats))
             .expect("a licence");
-        app::tenants::ssr::set_plan(&self.state.pool, &slug, licence, "tests", self.clock.now())
-            .await
-            .expect("the plan changes");
+        app::tenants::ssr::set_plan(
+            &self.state.pool,
+            &slug,
+            licence,
+            &Actor::cli(),
+            self.clock.now(),
+        )
+        .await
+        .expect("the plan changes");
     }
 
     /// Creates a free tenant, as `gatehouse tenant create` does; what the
@@ -579,7 +585,7 @@ impl TestApp {
             domain: app::domain::DomainName::parse(domain).expect("a domain"),
             licence: app::domain::Licence::free(),
         };
-        app::tenants::ssr::create_tenant(&self.state.pool, &new, "tests", self.clock.now())
+        app::tenants::ssr::create_tenant(&self.state.pool, &new, &Actor::cli(), self.clock.now())
             .await
             .map(drop)
             .map_err(AppError::from)

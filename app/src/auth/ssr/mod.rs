@@ -5,18 +5,17 @@ pub mod personal;
 pub mod session;
 
 use http::HeaderMap;
-use secrecy::SecretString;
 
-use crate::domain::{TenantSlug, Upn, MAX_PASSWORD_LEN};
+use crate::domain::{Email, HomeKind, Password, TenantSlug, Upn};
 use crate::error::AppError;
-use crate::ssr::audit::{self, Event, Outcome};
-use crate::ssr::db::begin_write;
-use crate::ssr::{AppState, Result};
-use crate::tenants::ssr::{require_tenant, Tenant};
+use crate::ssr::audit::{self, Action, Event};
+use crate::ssr::db::{self, Conn};
+use crate::ssr::{Actor, AppState, Result};
+use crate::tenants::ssr::{find_tenant_by_slug, Tenant};
 use crate::users::ssr::{find_credentials_by_upn, find_user_by_id, User};
 use personal::{find_personal_account, find_personal_credentials, PersonalAccount};
 use session::{
-    create_session, find_active_session, id_hash_from_headers, revoke_session, Session,
+    create_session, find_active_session, id_hash_from_headers, revoke_session, Amr, Session,
     SessionToken, Subject,
 };
 
@@ -28,7 +27,7 @@ pub enum Identity {
     /// A personal account.
     Personal(PersonalAccount),
     /// An e-mail address proven with a one-time passcode.
-    Email(String),
+    Email(Email),
 }
 
 impl Identity {
@@ -43,9 +42,9 @@ impl Identity {
     /// The address this identity is known to own.
     pub fn verified_email(&self) -> &str {
         match self {
-            Self::Member(user) => &user.upn,
-            Self::Personal(account) => &account.email,
-            Self::Email(email) => email,
+            Self::Member(user) => user.upn.as_str(),
+            Self::Personal(account) => account.email.as_str(),
+            Self::Email(email) => email.as_str(),
         }
     }
 
@@ -53,7 +52,7 @@ impl Identity {
         match self {
             Self::Member(user) => &user.display_name,
             Self::Personal(account) => &account.display_name,
-            Self::Email(email) => email,
+            Self::Email(email) => email.as_str(),
         }
     }
 
@@ -64,11 +63,19 @@ impl Identity {
 
     /// How a guest object records this identity: `(home_kind, home_ref,
     /// home_tenant_id)`.
-    pub fn home(&self) -> (&'static str, &str, Option<&str>) {
+    pub fn home(&self) -> (HomeKind, &str, Option<&str>) {
         match self {
-            Self::Member(user) => ("work", &user.id, Some(&user.tenant_id)),
-            Self::Personal(account) => ("personal", &account.id, None),
-            Self::Email(email) => ("email_otp", email, None),
+            Self::Member(user) => (HomeKind::Work, &user.id, Some(&user.tenant_id)),
+            Self::Personal(account) => (HomeKind::Personal, &account.id, None),
+            Self::Email(email) => (HomeKind::EmailOtp, email.as_str(), None),
+        }
+    }
+
+    fn subject(&self) -> Subject {
+        match self {
+            Self::Member(user) => Subject::User(user.id.clone()),
+            Self::Personal(account) => Subject::PersonalAccount(account.id.clone()),
+            Self::Email(email) => Subject::Email(email.as_str().to_owned()),
         }
     }
 }
@@ -80,6 +87,15 @@ pub struct Principal {
     pub identity: Identity,
 }
 
+/// An admin acting in their tenant's portal: who they are, the tenant, and
+/// the actor their actions are recorded as.
+#[derive(Debug, Clone)]
+pub struct AdminContext {
+    pub principal: Principal,
+    pub tenant: Tenant,
+    pub actor: Actor,
+}
+
 /// The caller, if the request carries a live session.
 pub async fn find_principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>> {
     let Some(id_hash) = id_hash_from_headers(&state.config.public_url, headers) else {
@@ -89,14 +105,21 @@ pub async fn find_principal(state: &AppState, headers: &HeaderMap) -> Result<Opt
     let Some(session) = find_active_session(&mut conn, &id_hash, state.now()).await? else {
         return Ok(None);
     };
-    let identity = match &session.subject {
-        Subject::User(id) => find_user_by_id(&mut conn, id).await?.map(Identity::Member),
-        Subject::PersonalAccount(id) => find_personal_account(&mut conn, id)
+    let identity = find_identity(&mut conn, &session.subject).await?;
+    Ok(identity.map(|identity| Principal { session, identity }))
+}
+
+async fn find_identity(conn: &mut Conn, subject: &Subject) -> Result<Option<Identity>> {
+    Ok(match subject {
+        Subject::User(id) => find_user_by_id(conn, id).await?.map(Identity::Member),
+        Subject::PersonalAccount(id) => find_personal_account(conn, id)
             .await?
             .map(Identity::Personal),
-        Subject::Email(email) => Some(Identity::Email(email.clone())),
-    };
-    Ok(identity.map(|identity| Principal { session, identity }))
+        Subject::Email(email) => Some(Identity::Email(crate::ssr::Stored::stored(
+            Email::parse(email),
+            "sessions.email",
+        )?)),
+    })
 }
 
 /// The caller, or `Unauthenticated`.
@@ -106,26 +129,48 @@ pub async fn require_principal(state: &AppState, headers: &HeaderMap) -> Result<
         .ok_or_else(|| AppError::Unauthenticated.into())
 }
 
-/// The tenant named by `slug` and its admin who is calling. Unknown tenant:
-/// `NotFound`; not signed in: `Unauthenticated`; anyone but an admin of this
-/// very tenant (admins of other tenants included): `Forbidden`.
-pub async fn require_tenant_admin(
+/// Who may act in the tenant named by a path's slug.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// An admin of the tenant.
+    Admin,
+    /// An admin, or a member when the tenant lets members invite.
+    Inviter,
+}
+
+/// The tenant named by `slug` and its member who is calling, if the member
+/// holds `role` there. Unknown tenant: `NotFound`; not signed in:
+/// `Unauthenticated`; anyone else (admins of other tenants and guests
+/// included): `Forbidden`.
+pub async fn require_tenant_role(
     state: &AppState,
     headers: &HeaderMap,
+    ip: Option<String>,
     slug: &str,
-) -> Result<(Principal, Tenant)> {
-    let slug =
-        TenantSlug::parse(slug).map_err(|_| AppError::NotFound(format!("The tenant '{slug}'")))?;
-    let tenant = require_tenant(&mut *state.pool.acquire().await?, &slug).await?;
+    role: Role,
+) -> Result<AdminContext> {
+    let not_found = || AppError::NotFound(format!("The tenant '{slug}'"));
+    let parsed = TenantSlug::parse(slug).map_err(|_| not_found())?;
+    let tenant = find_tenant_by_slug(&mut *state.pool.acquire().await?, &parsed)
+        .await?
+        .ok_or_else(not_found)?;
     let principal = require_principal(state, headers).await?;
-    let is_admin_here = principal
-        .identity
-        .member()
-        .is_some_and(|user| user.tenant_id == tenant.id && user.is_admin);
-    if !is_admin_here {
+    let allowed = principal.identity.member().is_some_and(|user| {
+        user.tenant_id == tenant.id
+            && match role {
+                Role::Admin => user.is_admin,
+                Role::Inviter => user.is_admin || tenant.members_can_invite,
+            }
+    });
+    if !allowed {
         return Err(AppError::Forbidden.into());
     }
-    Ok((principal, tenant))
+    let actor = Actor::identity(&principal.identity, ip);
+    Ok(AdminContext {
+        principal,
+        tenant,
+        actor,
+    })
 }
 
 /// A successful sign-in: the new session's token and its identity.
@@ -135,37 +180,21 @@ pub struct SignedIn {
 }
 
 /// Checks a password — a member's (by UPN) or a personal account's (by
-/// address) — and starts a new session, revoking the one the request came
-/// with (the id rotates on every sign-in). An unknown name, an account
-/// without a password and a wrong password fail alike, in similar time.
+/// address) — and starts a new session, revoking `previous_session` (the
+/// id rotates on every sign-in). An unknown name, an account without a
+/// password and a wrong password fail alike, in similar time, and are
+/// audited.
+#[tracing::instrument(skip_all, fields(upn = %upn.as_str()))]
 pub async fn sign_in(
     state: &AppState,
-    upn: &str,
-    password: SecretString,
+    upn: &Upn,
+    password: Password,
     previous_session: Option<&str>,
-    ip: Option<&str>,
+    ip: Option<String>,
 ) -> Result<SignedIn> {
-    use secrecy::ExposeSecret;
-    let upn = Upn::parse(upn).map_err(|e| AppError::invalid("upn", e))?;
-    let length = password.expose_secret().chars().count();
-    if length == 0 {
-        return Err(AppError::Invalid {
-            field: "password".into(),
-            message: "Enter your password.".into(),
-        }
-        .into());
-    }
-    if length > MAX_PASSWORD_LEN {
-        return Err(AppError::Invalid {
-            field: "password".into(),
-            message: format!("A password has at most {MAX_PASSWORD_LEN} characters."),
-        }
-        .into());
-    }
-
     let (identity, stored_hash) = {
         let mut conn = state.pool.acquire().await?;
-        match find_credentials_by_upn(&mut conn, &upn).await? {
+        match find_credentials_by_upn(&mut conn, upn).await? {
             Some((user, hash)) => (Some(Identity::Member(user)), hash),
             None => match find_personal_credentials(&mut conn, upn.as_str()).await? {
                 Some((account, hash)) => (Some(Identity::Personal(account)), Some(hash)),
@@ -173,102 +202,81 @@ pub async fn sign_in(
             },
         }
     };
-    let verified = state.passwords.verify(password, stored_hash).await?;
-    start_session(
-        state,
-        identity.filter(|_| verified),
-        upn.as_str(),
-        previous_session,
-        ip,
-    )
-    .await
+    let verified = state
+        .passwords
+        .verify(password.into_inner().into(), stored_hash)
+        .await?;
+    match identity.filter(|_| verified) {
+        Some(identity) => start_session(state, identity, previous_session, ip).await,
+        None => {
+            let now = state.now();
+            let actor = Actor::person(upn.as_str(), ip);
+            db::write(&state.pool, async |tx| {
+                let event = Event::failure(Action::SignIn, now)
+                    .by(&actor)
+                    .target(upn.as_str())
+                    .reason("invalidCredentials");
+                audit::record(tx, event).await?;
+                Ok(())
+            })
+            .await?;
+            Err(AppError::InvalidCredentials.into())
+        }
+    }
 }
 
-/// Starts a session for an identity that has just proven itself (`None`:
-/// it did not), revoking `previous_session`; audits either way.
+/// Starts a session for an identity that has just proven itself, revoking
+/// `previous_session`, and audits it. The one way every sign-in — password,
+/// new personal account, e-mailed passcode — ends.
+#[tracing::instrument(skip_all, fields(who = %identity.sign_in_name()))]
 pub async fn start_session(
     state: &AppState,
-    identity: Option<Identity>,
-    attempted_name: &str,
+    identity: Identity,
     previous_session: Option<&str>,
-    ip: Option<&str>,
+    ip: Option<String>,
 ) -> Result<SignedIn> {
     let now = state.now();
-    let mut tx = begin_write(&state.pool).await?;
-    let Some(identity) = identity else {
-        audit::record(
-            &mut tx,
-            Event {
-                at: now,
-                tenant_id: None,
-                actor: Some(attempted_name),
-                action: "signin",
-                target: Some(attempted_name),
-                outcome: Outcome::Failure,
-                ip,
-                detail: serde_json::json!({ "reason": "invalidCredentials" }),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        return Err(AppError::InvalidCredentials.into());
+    let (amr, method) = match &identity {
+        Identity::Member(_) | Identity::Personal(_) => (Amr::Pwd, "password"),
+        Identity::Email(_) => (Amr::Email, "emailOtp"),
     };
-    if let Some(previous) = previous_session {
-        revoke_session(&mut tx, previous, now).await?;
-    }
-    let (subject, amr, method) = match &identity {
-        Identity::Member(user) => (Subject::User(user.id.clone()), "pwd", "password"),
-        Identity::Personal(account) => (
-            Subject::PersonalAccount(account.id.clone()),
-            "pwd",
-            "password",
-        ),
-        Identity::Email(email) => (Subject::Email(email.clone()), "otp", "emailOtp"),
-    };
-    let token = create_session(&mut tx, &subject, &[amr], now).await?;
-    audit::record(
-        &mut tx,
-        Event {
-            at: now,
-            tenant_id: identity.member().map(|user| user.tenant_id.as_str()),
-            actor: Some(identity.sign_in_name()),
-            action: "signin",
-            target: Some(identity.sign_in_name()),
-            outcome: Outcome::Success,
-            ip,
-            detail: serde_json::json!({ "method": method }),
-        },
-    )
+    let actor = Actor::identity(&identity, ip);
+    let token = db::write(&state.pool, async |tx| {
+        if let Some(previous) = previous_session {
+            revoke_session(tx, previous, now).await?;
+        }
+        let token = create_session(tx, &identity.subject(), &[amr], now).await?;
+        let mut event = Event::success(Action::SignIn, now)
+            .by(&actor)
+            .target(identity.sign_in_name())
+            .detail(serde_json::json!({ "method": method }));
+        if let Some(user) = identity.member() {
+            event = event.tenant(&user.tenant_id);
+        }
+        audit::record(tx, event).await?;
+        Ok(token)
+    })
     .await?;
-    tx.commit().await?;
     Ok(SignedIn { token, identity })
 }
 
 /// Revokes the request's session server-side. Signing out twice is fine.
-pub async fn sign_out(state: &AppState, headers: &HeaderMap, ip: Option<&str>) -> Result<()> {
+pub async fn sign_out(state: &AppState, headers: &HeaderMap, ip: Option<String>) -> Result<()> {
     let Some(principal) = find_principal(state, headers).await? else {
         return Ok(());
     };
     let now = state.now();
-    let mut tx = begin_write(&state.pool).await?;
-    revoke_session(&mut tx, &principal.session.id_hash, now).await?;
-    audit::record(
-        &mut tx,
-        Event {
-            at: now,
-            tenant_id: principal
-                .identity
-                .member()
-                .map(|user| user.tenant_id.as_str()),
-            actor: Some(principal.identity.sign_in_name()),
-            action: "signout",
-            target: Some(principal.identity.sign_in_name()),
-            outcome: Outcome::Success,
-            ip,
-            detail: serde_json::json!({}),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let actor = Actor::identity(&principal.identity, ip);
+    db::write(&state.pool, async |tx| {
+        revoke_session(tx, &principal.session.id_hash, now).await?;
+        let mut event = Event::success(Action::SignOut, now)
+            .by(&actor)
+            .target(principal.identity.sign_in_name());
+        if let Some(user) = principal.identity.member() {
+            event = event.tenant(&user.tenant_id);
+        }
+        audit::record(tx, event).await?;
+        Ok(())
+    })
+    .await
 }

@@ -59,8 +59,7 @@ impl Passwords {
             None => (self.dummy_hash.to_string(), false),
         };
         let matches = tokio::task::spawn_blocking(move || {
-            let parsed =
-                PasswordHash::new(&hash).map_err(|e| Error::PasswordHash(e.to_string()))?;
+            let parsed = PasswordHash::new(&hash).map_err(Error::PasswordHash)?;
             Ok::<_, Error>(
                 argon2()
                     .verify_password(password.expose_secret().as_bytes(), &parsed)
@@ -77,7 +76,7 @@ fn hash_blocking(password: &str) -> Result<String> {
     argon2()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(|e| Error::PasswordHash(e.to_string()))
+        .map_err(Error::PasswordHash)
 }
 
 #[cfg(test)]

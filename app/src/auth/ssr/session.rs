@@ -2,14 +2,16 @@
 //! and nothing else; the row, keyed by the id's SHA-256, holds who signed in,
 //! how (`amr`), when, and — per resource tenant — when MFA last passed.
 
+use cookie::{Cookie, SameSite};
 use http::header::COOKIE;
 use http::{HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
-use sqlx::SqliteConnection;
 
 use crate::ssr::clock::UnixTime;
 use crate::ssr::config::PublicUrl;
 use crate::ssr::crypto::{random_token, token_hash};
+use crate::ssr::db::Conn;
+use crate::ssr::{Error, Result};
 
 /// A session lasts this long after sign-in, however active.
 pub const SESSION_LIFETIME_SECS: i64 = 12 * 60 * 60;
@@ -33,34 +35,32 @@ impl SessionToken {
     }
 }
 
+/// The session cookie with its fixed attributes: HttpOnly, SameSite=Lax,
+/// `Path=/`, and `Secure` whenever the public URL is https.
+fn session_cookie(public_url: &PublicUrl, value: String, max_age: i64) -> Cookie<'static> {
+    Cookie::build((cookie_name(public_url), value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(public_url.is_https())
+        .max_age(cookie::time::Duration::seconds(max_age))
+        .build()
+}
+
+fn header_value(cookie: &Cookie<'_>) -> HeaderValue {
+    // A base64url value and the fixed attributes are all visible ASCII.
+    HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
 /// The `Set-Cookie` value that hands `token` to the browser.
 pub fn set_cookie(public_url: &PublicUrl, token: &SessionToken) -> HeaderValue {
-    let secure = if public_url.is_https() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let value = format!(
-        "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_LIFETIME_SECS}{secure}",
-        cookie_name(public_url),
-        token.0.expose_secret(),
-    );
-    // Base64url and the fixed attributes are all visible ASCII.
-    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
+    let value = token.0.expose_secret().to_owned();
+    header_value(&session_cookie(public_url, value, SESSION_LIFETIME_SECS))
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
 pub fn clear_cookie(public_url: &PublicUrl) -> HeaderValue {
-    let secure = if public_url.is_https() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let value = format!(
-        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
-        cookie_name(public_url)
-    );
-    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
+    header_value(&session_cookie(public_url, String::new(), 0))
 }
 
 /// The hash of the session id the request carries, if any.
@@ -70,10 +70,75 @@ pub fn id_hash_from_headers(public_url: &PublicUrl, headers: &HeaderMap) -> Opti
         .get_all(COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, value)| *key == name && !value.is_empty())
-        .map(|(_, value)| token_hash(value))
+        .flat_map(Cookie::split_parse)
+        .filter_map(std::result::Result::ok)
+        .find(|cookie| cookie.name() == name && !cookie.value().is_empty())
+        .map(|cookie| token_hash(cookie.value()))
+}
+
+/// How a session's holder authenticated: RFC 8176 authentication method
+/// reference values, stored as their strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Amr {
+    /// A password.
+    Pwd,
+    /// A one-time password from an authenticator app.
+    Otp,
+    /// A hardware-bound key (a security key, a device-bound passkey).
+    Hwk,
+    /// A software-held key (a synced passkey).
+    Swk,
+    /// More than one factor.
+    Mfa,
+    /// A code sent by e-mail (Gatehouse's own value; RFC 8176 has none).
+    Email,
+}
+
+impl Amr {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pwd => "pwd",
+            Self::Otp => "otp",
+            Self::Hwk => "hwk",
+            Self::Swk => "swk",
+            Self::Mfa => "mfa",
+            Self::Email => "email",
+        }
+    }
+
+    pub fn parse(input: &str) -> Option<Self> {
+        [
+            Self::Pwd,
+            Self::Otp,
+            Self::Hwk,
+            Self::Swk,
+            Self::Mfa,
+            Self::Email,
+        ]
+        .into_iter()
+        .find(|amr| amr.as_str() == input)
+    }
+}
+
+/// The stored form of a session's `amr`: a JSON array of strings.
+fn amr_to_json(amr: &[Amr]) -> Result<String> {
+    let names: Vec<&str> = amr.iter().map(|amr| amr.as_str()).collect();
+    serde_json::to_string(&names).map_err(|source| Error::Serialise {
+        what: "sessions.amr",
+        source,
+    })
+}
+
+fn amr_from_json(stored: &str) -> Result<Vec<Amr>> {
+    let corrupt = || Error::Corrupt {
+        what: "sessions.amr",
+        source: crate::domain::ParseError(format!("not a list of amr values: {stored}")),
+    };
+    let names: Vec<String> = serde_json::from_str(stored).map_err(|_| corrupt())?;
+    names
+        .iter()
+        .map(|name| Amr::parse(name).ok_or_else(corrupt))
+        .collect()
 }
 
 /// Who a session belongs to: the identity that signed in at home.
@@ -93,21 +158,21 @@ pub struct Session {
     pub id_hash: String,
     pub subject: Subject,
     pub authenticated_at: UnixTime,
-    /// Authentication method references (RFC 8176), e.g. `["pwd"]`.
-    pub amr: Vec<String>,
+    /// How the holder authenticated, e.g. `[Pwd]`.
+    pub amr: Vec<Amr>,
     pub expires_at: UnixTime,
 }
 
 /// Starts a session for `subject`, authenticated now by `amr`.
 pub async fn create_session(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     subject: &Subject,
-    amr: &[&str],
+    amr: &[Amr],
     now: UnixTime,
-) -> Result<SessionToken, sqlx::Error> {
+) -> Result<SessionToken> {
     let token = SessionToken(random_token::<16>());
     let id_hash = token.id_hash();
-    let amr = serde_json::to_string(amr).unwrap_or_else(|_| "[]".to_owned());
+    let amr = amr_to_json(amr)?;
     let expires_at = now + SESSION_LIFETIME_SECS;
     let (user_id, personal_account_id, email) = match subject {
         Subject::User(id) => (Some(id.as_str()), None, None),
@@ -117,7 +182,7 @@ pub async fn create_session(
     sqlx::query!(
         "INSERT INTO sessions (id_hash, user_id, personal_account_id, email, authenticated_at, amr,
                                created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         id_hash,
         user_id,
         personal_account_id,
@@ -135,47 +200,49 @@ pub async fn create_session(
 /// The session with this id hash, unless it is revoked, expired or its work
 /// account is disabled.
 pub async fn find_active_session(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id_hash: &str,
     now: UnixTime,
-) -> Result<Option<Session>, sqlx::Error> {
+) -> Result<Option<Session>> {
     let row = sqlx::query!(
         "SELECT s.id_hash, s.user_id, s.personal_account_id, s.email, s.authenticated_at, s.amr,
                 s.expires_at
          FROM sessions s LEFT JOIN users u ON u.id = s.user_id
-         WHERE s.id_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?
-           AND (s.user_id IS NULL OR u.account_enabled = 1)",
+         WHERE s.id_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
+           AND (s.user_id IS NULL OR u.account_enabled = TRUE)",
         id_hash,
         now,
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.and_then(|row| {
-        let subject = match (row.user_id, row.personal_account_id, row.email) {
-            (Some(id), _, _) => Subject::User(id),
-            (_, Some(id), _) => Subject::PersonalAccount(id),
-            (_, _, Some(email)) => Subject::Email(email),
-            // The table's CHECK makes this impossible; treat it as no session.
-            (None, None, None) => return None,
-        };
-        Some(Session {
-            id_hash: row.id_hash,
-            subject,
-            authenticated_at: row.authenticated_at,
-            amr: serde_json::from_str(&row.amr).unwrap_or_default(),
-            expires_at: row.expires_at,
-        })
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let subject = match (row.user_id, row.personal_account_id, row.email) {
+        (Some(id), None, None) => Subject::User(id),
+        (None, Some(id), None) => Subject::PersonalAccount(id),
+        (None, None, Some(email)) => Subject::Email(email),
+        // The table's CHECK allows exactly one.
+        _ => {
+            return Err(Error::Corrupt {
+                what: "sessions subject",
+                source: crate::domain::ParseError("not exactly one subject".into()),
+            })
+        }
+    };
+    Ok(Some(Session {
+        id_hash: row.id_hash,
+        subject,
+        authenticated_at: row.authenticated_at,
+        amr: amr_from_json(&row.amr)?,
+        expires_at: row.expires_at,
     }))
 }
 
 /// Ends a session server-side: its cookie no longer works anywhere.
-pub async fn revoke_session(
-    conn: &mut SqliteConnection,
-    id_hash: &str,
-    now: UnixTime,
-) -> Result<bool, sqlx::Error> {
+pub async fn revoke_session(conn: &mut Conn, id_hash: &str, now: UnixTime) -> Result<bool> {
     let done = sqlx::query!(
-        "UPDATE sessions SET revoked_at = ? WHERE id_hash = ? AND revoked_at IS NULL",
+        "UPDATE sessions SET revoked_at = $1 WHERE id_hash = $2 AND revoked_at IS NULL",
         now,
         id_hash,
     )
@@ -207,7 +274,16 @@ mod tests {
             secure.starts_with("__Host-gatehouse_session=abc;"),
             "{secure}"
         );
-        assert!(secure.ends_with("; Secure"));
+        assert!(secure.contains("; Secure"), "{secure}");
+    }
+
+    #[test]
+    fn amr_values_round_trip_through_their_rfc_8176_names() {
+        let amr = [Amr::Pwd, Amr::Mfa, Amr::Otp];
+        let stored = amr_to_json(&amr).unwrap();
+        assert_eq!(stored, r#"["pwd","mfa","otp"]"#);
+        assert_eq!(amr_from_json(&stored).unwrap(), amr);
+        assert!(amr_from_json(r#"["pwd","magic"]"#).is_err());
     }
 
     #[test]

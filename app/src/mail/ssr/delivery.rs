@@ -17,11 +17,11 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
-use sqlx::SqlitePool;
 
 use super::{open_body, MailBody};
 use crate::ssr::clock::{Clock, UnixTime};
 use crate::ssr::config::PublicUrl;
+use crate::ssr::db::Pool;
 use crate::ssr::state::SecretKey;
 use crate::ssr::Result;
 
@@ -99,10 +99,7 @@ impl Mailer {
 
 /// Whether an SMTP URL has a path, which lettre takes as the EHLO name.
 fn names_hello(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let rest = rest.split(['?', '#']).next().unwrap_or_default();
-    rest.split_once('/')
-        .is_some_and(|(_, path)| !path.trim_matches('/').is_empty())
+    url::Url::parse(url).is_ok_and(|url| !url.path().trim_matches('/').is_empty())
 }
 
 /// `Gatehouse <no-reply@host>` for a public URL with a domain name;
@@ -142,7 +139,7 @@ enum Outcome {
 /// how many the relay accepted. Failures are recorded on their rows, not
 /// returned: an error here means the database failed.
 pub async fn deliver_due(
-    pool: &SqlitePool,
+    pool: &Pool,
     key: &SecretKey,
     mailer: &Mailer,
     now: UnixTime,
@@ -150,9 +147,9 @@ pub async fn deliver_due(
     let due = sqlx::query!(
         "SELECT id, to_address, subject, sealed_body, attempts, next_attempt_at
          FROM outbox
-         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
+         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
          ORDER BY next_attempt_at, rowid
-         LIMIT ?",
+         LIMIT $2",
         now,
         BATCH
     )
@@ -166,8 +163,8 @@ pub async fn deliver_due(
         let now = now + i64::try_from(started.elapsed().as_secs()).unwrap_or(i64::MAX / 2);
         let claim_until = now + CLAIM_SECS;
         let claimed = sqlx::query!(
-            "UPDATE outbox SET next_attempt_at = ?
-             WHERE id = ? AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at = ?",
+            "UPDATE outbox SET next_attempt_at = $1
+             WHERE id = $2 AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at = $3",
             claim_until,
             row.id,
             row.next_attempt_at
@@ -193,8 +190,8 @@ pub async fn deliver_due(
         match outcome {
             Outcome::Sent => {
                 sqlx::query!(
-                    "UPDATE outbox SET sent_at = ?, attempts = ?, error = NULL
-                     WHERE id = ? AND next_attempt_at = ?",
+                    "UPDATE outbox SET sent_at = $1, attempts = $2, error = NULL
+                     WHERE id = $3 AND next_attempt_at = $4",
                     now,
                     attempts,
                     row.id,
@@ -210,8 +207,8 @@ pub async fn deliver_due(
                 let next = now + delay;
                 let error = clip(error);
                 sqlx::query!(
-                    "UPDATE outbox SET attempts = ?, next_attempt_at = ?, error = ?
-                     WHERE id = ? AND next_attempt_at = ?",
+                    "UPDATE outbox SET attempts = $1, next_attempt_at = $2, error = $3
+                     WHERE id = $4 AND next_attempt_at = $5",
                     attempts,
                     next,
                     error,
@@ -225,8 +222,8 @@ pub async fn deliver_due(
             Outcome::Transient(error) | Outcome::Permanent(error) => {
                 let error = clip(error);
                 sqlx::query!(
-                    "UPDATE outbox SET attempts = ?, failed_at = ?, error = ?
-                     WHERE id = ? AND next_attempt_at = ?",
+                    "UPDATE outbox SET attempts = $1, failed_at = $2, error = $3
+                     WHERE id = $4 AND next_attempt_at = $5",
                     attempts,
                     now,
                     error,
@@ -284,7 +281,7 @@ fn clip(mut error: String) -> String {
 /// every [`POLL_INTERVAL`] (at once again while a full batch went out). A
 /// batch in flight is finished before it stops.
 pub async fn run_delivery(
-    pool: SqlitePool,
+    pool: Pool,
     key: Arc<SecretKey>,
     mailer: Mailer,
     clock: Arc<dyn Clock>,

@@ -17,14 +17,30 @@ pub use compose::{code_mail, invitation_mail, InvitationMail, CODE_VALID_MINUTES
 pub use delivery::{deliver_due, run_delivery, Mailer, MailerError};
 
 use serde::{Deserialize, Serialize};
-use sqlx::{SqliteConnection, SqlitePool};
 
 use super::MailStatus;
 use crate::domain::Email;
 use crate::ssr::clock::UnixTime;
+use crate::ssr::config::PublicUrl;
+use crate::ssr::db::{Conn, Pool};
 use crate::ssr::seal::{open_in_context, seal_in_context};
 use crate::ssr::state::SecretKey;
 use crate::ssr::{Error, Result};
+
+/// What composing and queueing mail needs besides the database: where links
+/// point, and the key that seals bodies. `AppState::mail` gives it.
+#[derive(Clone, Copy)]
+pub struct MailContext<'a> {
+    pub public_url: &'a PublicUrl,
+    pub key: &'a SecretKey,
+}
+
+impl<'a> MailContext<'a> {
+    /// For callers without an `AppState` (the CLI).
+    pub fn new(public_url: &'a PublicUrl, key: &'a SecretKey) -> Self {
+        Self { public_url, key }
+    }
+}
 
 /// A mail to put in the outbox. `text` and `html` may carry secrets (links,
 /// codes): they are sealed at rest and never logged, and `Debug` omits them.
@@ -116,7 +132,10 @@ fn seal_body(key: &SecretKey, id: &str, mail: &OutgoingMail) -> Result<Vec<u8>> 
         text: mail.text.as_str().into(),
         html: mail.html.as_str().into(),
     })
-    .map_err(|e| Error::Other(format!("cannot serialise a mail body: {e}")))?;
+    .map_err(|source| Error::Serialise {
+        what: "a mail body",
+        source,
+    })?;
     Ok(seal_in_context(
         key,
         &body,
@@ -155,7 +174,7 @@ pub(crate) fn open_body(
 /// Puts `mail` in the outbox, due at once, inside the caller's transaction
 /// (so it is sent only if that commits). Returns the new row's id.
 pub async fn enqueue(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     key: &SecretKey,
     mail: &OutgoingMail,
     now: UnixTime,
@@ -165,7 +184,7 @@ pub async fn enqueue(
     let to = mail.to.as_str();
     sqlx::query!(
         "INSERT INTO outbox (id, tenant_id, to_address, subject, sealed_body, created_at, next_attempt_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
         id,
         mail.tenant_id,
         to,
@@ -182,15 +201,11 @@ pub async fn enqueue(
 
 /// The newest `limit` mails, bodies opened, newest first (for `/dev/mail`
 /// and tests).
-pub async fn list_outbox(
-    pool: &SqlitePool,
-    key: &SecretKey,
-    limit: i64,
-) -> Result<Vec<OutboxEntry>> {
+pub async fn list_outbox(pool: &Pool, key: &SecretKey, limit: i64) -> Result<Vec<OutboxEntry>> {
     let rows = sqlx::query!(
         "SELECT id, tenant_id, to_address, subject, sealed_body, created_at, attempts,
                 next_attempt_at, sent_at, failed_at, error
-         FROM outbox ORDER BY created_at DESC, rowid DESC LIMIT ?",
+         FROM outbox ORDER BY created_at DESC, rowid DESC LIMIT $1",
         limit
     )
     .fetch_all(pool)
