@@ -17,6 +17,7 @@ pub mod home;
 pub mod invitations;
 pub mod licensing;
 pub mod mail;
+pub mod mfa;
 pub mod myapps;
 pub mod redemption;
 #[cfg(feature = "ssr")]

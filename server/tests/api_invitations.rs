@@ -444,3 +444,64 @@ async fn simultaneous_invitations_of_one_address_make_one_guest_and_answer_the_o
     assert_eq!(guests, addresses, "one guest object an address");
     assert_eq!(pending, addresses, "one pending invitation an address");
 }
+
+#[tokio::test]
+async fn the_users_list_tells_who_has_an_mfa_method() {
+    use app::domain::{DisplayName, TotpCode, Upn};
+    use app::mfa::ssr::methods::{begin_totp, confirm_totp};
+    use app::mfa::ssr::totp::{code_at, TotpSecret};
+    use app::ssr::clock::Clock as _;
+    use app::ssr::Actor;
+    use secrecy::ExposeSecret;
+
+    let app = spawn_app().await;
+    let token = app.api_token("woodgrove").await;
+    // No page sets up methods yet: the MFA services do, as the pages will.
+    let state = &app.state;
+    let now = app.clock.now();
+    let megan = {
+        let mut conn = state.pool.acquire().await.unwrap();
+        let upn = Upn::parse("megan@woodgrove.test").unwrap();
+        app::users::ssr::find_credentials_by_upn(&mut conn, &upn)
+            .await
+            .unwrap()
+            .expect("the demo member")
+            .0
+    };
+    let tenant = {
+        let mut conn = state.pool.acquire().await.unwrap();
+        app::tenants::ssr::find_tenant_by_id(&mut conn, &megan.tenant_id)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let name = DisplayName::parse("Phone").unwrap();
+    let enrolment = begin_totp(&state.pool, &state.secret_key, &tenant, &megan, &name, now)
+        .await
+        .unwrap();
+    let secret = TotpSecret::from_base32(enrolment.secret_text.expose_secret()).unwrap();
+    let code = TotpCode::parse(&code_at(&secret, now)).unwrap();
+    let actor = Actor::cli();
+    confirm_totp(
+        &state.pool,
+        &state.secret_key,
+        &megan,
+        &enrolment.method_id,
+        &code,
+        &actor,
+        now,
+    )
+    .await
+    .unwrap();
+
+    let with: ApiPage<ApiUser> = app.api_get("/api/v1/users?hasMethods=true", &token).await;
+    let upns = |page: &ApiPage<ApiUser>| -> Vec<String> {
+        page.value
+            .iter()
+            .map(|user| user.user_principal_name.clone())
+            .collect()
+    };
+    assert_eq!(upns(&with), ["megan@woodgrove.test"]);
+    let without: ApiPage<ApiUser> = app.api_get("/api/v1/users?hasMethods=false", &token).await;
+    assert_eq!(upns(&without), ["admin@woodgrove.test"]);
+}

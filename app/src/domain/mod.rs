@@ -8,12 +8,14 @@
 
 mod email;
 mod invitation;
+mod mfa;
 mod password;
 mod tenant;
 mod user;
 
 pub use email::Email;
 pub use invitation::{InvitationMessage, InvitationStatus, RedirectUrl};
+pub use mfa::TotpCode;
 pub use password::{NewPassword, Password, MAX_PASSWORD_LEN, MIN_NEW_PASSWORD_LEN};
 pub use tenant::{DomainName, Licence, Plan, TenantSlug, GUESTS_PER_SEAT, MAX_SEATS};
 pub use user::{DisplayName, ExternalUserState, HomeKind, Upn, UserType};

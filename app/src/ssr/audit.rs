@@ -31,6 +31,14 @@ pub enum Action {
     InvitationRevoked,
     InvitationRedeemed,
     GuestRedemptionReset,
+    MfaMethodAdded,
+    MfaMethodRenamed,
+    MfaMethodRemoved,
+    MfaChallengePassed,
+    MfaChallengeFailed,
+    MfaLocked,
+    RecoveryCodeUsed,
+    RecoveryCodesRegenerated,
 }
 
 impl Action {
@@ -48,6 +56,14 @@ impl Action {
             Self::InvitationRevoked => "invitation.revoke",
             Self::InvitationRedeemed => "invitation.redeem",
             Self::GuestRedemptionReset => "guest.reset_redemption",
+            Self::MfaMethodAdded => "mfa.method_added",
+            Self::MfaMethodRenamed => "mfa.method_renamed",
+            Self::MfaMethodRemoved => "mfa.method_removed",
+            Self::MfaChallengePassed => "mfa.challenge_passed",
+            Self::MfaChallengeFailed => "mfa.challenge_failed",
+            Self::MfaLocked => "mfa.locked",
+            Self::RecoveryCodeUsed => "mfa.recovery_code_used",
+            Self::RecoveryCodesRegenerated => "mfa.recovery_codes_regenerated",
         }
     }
 }

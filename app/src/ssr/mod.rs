@@ -39,6 +39,14 @@ pub enum Error {
         #[source]
         source: ParseError,
     },
+    /// A sealed secret did not open: the key changed, or the row was
+    /// tampered with or moved.
+    #[error("opening {what}")]
+    Unseal {
+        what: &'static str,
+        #[source]
+        source: seal::SealError,
+    },
     /// Password hashing failed (bad parameters or a corrupt stored hash).
     #[error("password hashing")]
     PasswordHash(#[source] argon2::password_hash::Error),

@@ -187,6 +187,8 @@ pub struct UserListItem {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UserFilter {
     pub user_type: Option<UserType>,
+    /// With (`true`) or without (`false`) an active MFA method.
+    pub has_methods: Option<bool>,
 }
 
 /// A page of a tenant's users matching `filter`, ordered by UPN, after
@@ -200,17 +202,22 @@ pub async fn list_users_page(
 ) -> Result<Page<UserListItem, Upn>> {
     let after = after.map_or("", Upn::as_str);
     let user_type = filter.user_type.map(UserType::as_str);
+    let has_methods = filter.has_methods;
     let limit = size.fetch_limit();
     let rows = sqlx::query!(
         r#"SELECT id, user_principal_name, display_name, mail, user_type, external_user_state,
                   is_admin AS "is_admin: bool"
-           FROM users
+           FROM users u
            WHERE tenant_id = $1 AND user_principal_name > $2 AND ($3 IS NULL OR user_type = $3)
+             AND ($4 IS NULL OR $4 = EXISTS (
+                   SELECT 1 FROM auth_methods m
+                   WHERE m.user_id = u.id AND m.activated_at IS NOT NULL))
            ORDER BY user_principal_name
-           LIMIT $4"#,
+           LIMIT $5"#,
         tenant_id,
         after,
         user_type,
+        has_methods,
         limit
     )
     .fetch_all(conn)

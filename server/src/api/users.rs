@@ -24,8 +24,7 @@ pub fn router() -> Router<AppState> {
 struct ListQuery {
     user_type: Option<String>,
     cursor: Option<String>,
-    /// Only users with MFA methods (DESIGN §4). No method can be registered
-    /// yet, so `true` answers an empty page.
+    /// Only users with (`true`) or without (`false`) an MFA method.
     has_methods: Option<bool>,
 }
 
@@ -52,17 +51,14 @@ async fn list(
         }
         None => None,
     };
-    if query.has_methods == Some(true) {
-        return Ok(Json(Page {
-            next: None,
-            value: Vec::new(),
-        }));
-    }
     let mut conn = state.pool.acquire().await.map_err(app::ssr::Error::from)?;
     let rows = list_users_page(
         &mut conn,
         &caller.tenant.id,
-        UserFilter { user_type },
+        UserFilter {
+            user_type,
+            has_methods: query.has_methods,
+        },
         after.as_ref(),
         PAGE,
     )

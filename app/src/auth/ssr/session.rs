@@ -251,6 +251,79 @@ pub async fn revoke_session(conn: &mut Conn, id_hash: &str, now: UnixTime) -> Re
     Ok(done.rows_affected() > 0)
 }
 
+/// When the session last passed MFA with `tenant_id`, if ever.
+pub async fn find_mfa_at(
+    conn: &mut Conn,
+    id_hash: &str,
+    tenant_id: &str,
+) -> Result<Option<UnixTime>> {
+    Ok(sqlx::query_scalar!(
+        "SELECT mfa_at FROM session_mfa WHERE session_id_hash = $1 AND tenant_id = $2",
+        id_hash,
+        tenant_id
+    )
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Records an MFA passed with `tenant_id` by `method`, rotating the session
+/// id (a privilege change): the old row is revoked — conditionally, so a
+/// session rotates once — and a new one carries the same subject, sign-in
+/// time and expiry, `amr` with `method` and `mfa` added, and the MFA times
+/// of the old one with this tenant's now. Answers the new cookie value.
+pub async fn rotate_with_mfa(
+    conn: &mut Conn,
+    old: &Session,
+    tenant_id: &str,
+    method: Amr,
+    now: UnixTime,
+) -> Result<SessionToken> {
+    let revoked = revoke_session(&mut *conn, &old.id_hash, now).await?;
+    if !revoked {
+        return Err(crate::error::AppError::Unauthenticated.into());
+    }
+    let mut amr = old.amr.clone();
+    for added in [method, Amr::Mfa] {
+        if !amr.contains(&added) {
+            amr.push(added);
+        }
+    }
+    let amr = amr_to_json(&amr)?;
+    let token = SessionToken(random_token::<16>());
+    let new_hash = token.id_hash();
+    sqlx::query!(
+        "INSERT INTO sessions (id_hash, user_id, personal_account_id, email, authenticated_at, amr,
+                               created_at, expires_at)
+         SELECT $1, user_id, personal_account_id, email, authenticated_at, $2, $3, expires_at
+         FROM sessions WHERE id_hash = $4",
+        new_hash,
+        amr,
+        now,
+        old.id_hash
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO session_mfa (session_id_hash, tenant_id, mfa_at)
+         SELECT $1, tenant_id, mfa_at FROM session_mfa
+         WHERE session_id_hash = $2 AND tenant_id <> $3",
+        new_hash,
+        old.id_hash,
+        tenant_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO session_mfa (session_id_hash, tenant_id, mfa_at) VALUES ($1, $2, $3)",
+        new_hash,
+        tenant_id,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(token)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,6 +348,69 @@ mod tests {
             "{secure}"
         );
         assert!(secure.contains("; Secure"), "{secure}");
+    }
+
+    #[tokio::test]
+    async fn passing_mfa_rotates_the_session_and_records_the_tenant_and_the_method() {
+        let (_dir, pool) = crate::ssr::db::open_for_test().await;
+        let mut conn = pool.acquire().await.unwrap();
+        for tenant in ["t1", "t2"] {
+            sqlx::query!(
+                "INSERT INTO tenants (id, slug, display_name, domain, plan, premium_seats, created_at)
+                 VALUES ($1, $1, $1, $1 || '.test', 'free', 0, 0)",
+                tenant
+            )
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        }
+        let subject = Subject::Email("bob@fabrikam.test".into());
+        let token = create_session(&mut conn, &subject, &[Amr::Email], 100)
+            .await
+            .unwrap();
+        let old = find_active_session(&mut conn, &token.id_hash(), 100)
+            .await
+            .unwrap()
+            .unwrap();
+        let first = rotate_with_mfa(&mut conn, &old, "t1", Amr::Otp, 110)
+            .await
+            .unwrap();
+        assert!(
+            find_active_session(&mut conn, &old.id_hash, 111)
+                .await
+                .unwrap()
+                .is_none(),
+            "the old id is dead"
+        );
+        let rotated = find_active_session(&mut conn, &first.id_hash(), 111)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(rotated.amr, [Amr::Email, Amr::Otp, Amr::Mfa]);
+        assert_eq!(
+            (rotated.subject.clone(), rotated.authenticated_at),
+            (subject, 100)
+        );
+        assert_eq!(rotated.expires_at, old.expires_at);
+        assert!(
+            rotate_with_mfa(&mut conn, &old, "t1", Amr::Otp, 112)
+                .await
+                .is_err(),
+            "a session rotates once"
+        );
+
+        let second = rotate_with_mfa(&mut conn, &rotated, "t2", Amr::Hwk, 120)
+            .await
+            .unwrap();
+        let hash = second.id_hash();
+        assert_eq!(
+            find_mfa_at(&mut conn, &hash, "t1").await.unwrap(),
+            Some(110)
+        );
+        assert_eq!(
+            find_mfa_at(&mut conn, &hash, "t2").await.unwrap(),
+            Some(120)
+        );
     }
 
     #[test]

@@ -1,0 +1,13 @@
+//! MFA's server side: the methods a user object has with its tenant and
+//! the checks that use them.
+//!
+//! - [`methods`]: the methods of a user object, setting up an authenticator
+//!   app, and the challenge;
+//! - [`totp`]: authenticator-app codes (RFC 6238), key URIs and QR codes;
+//! - [`recovery`]: the single-use recovery codes;
+//! - [`throttle`]: failure counts, delays and locks, in the database.
+
+pub mod methods;
+pub mod recovery;
+pub mod throttle;
+pub mod totp;
