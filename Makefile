@@ -79,6 +79,7 @@ build-release:
 # Benchmarks (DESIGN §6): release builds against a real server on loopback.
 bench: tools
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin bulk-invite
+	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin totp-challenge
 
 # Regenerates .sqlx/ (the compile-time query data) after a query or migration
 # changes: applies the migrations to a scratch database and checks the

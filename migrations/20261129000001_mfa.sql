@@ -45,3 +45,13 @@ CREATE TABLE throttles (
     locked_until    INTEGER,
     PRIMARY KEY (scope, subject)
 ) STRICT;
+
+-- How a session passed MFA with each resource tenant: the `amr` values of
+-- that MFA (e.g. ["otp","mfa"]), kept per tenant so that a token for one
+-- tenant never claims an MFA done with another. `sessions.amr` keeps the
+-- home sign-in's own factors.
+ALTER TABLE session_mfa ADD COLUMN amr TEXT NOT NULL DEFAULT '[]';
+
+-- Sessions signed in with an e-mailed passcode stored "otp" before the
+-- authenticator app took that name; they now say "email".
+UPDATE sessions SET amr = '["email"]' WHERE email IS NOT NULL AND amr = '["otp"]';

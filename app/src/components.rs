@@ -41,6 +41,7 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
         AppError::NotFound(_) => "Not found",
         AppError::InvitationNotValid => "Invitation not valid",
         AppError::Unauthenticated => "Sign in required",
+        AppError::MfaRequired => "Verification required",
         _ => "Something went wrong",
     };
     view! {
@@ -59,6 +60,17 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
     view! { <ErrorPage error=AppError::NotFound("This page".into()) /> }
+}
+
+/// The path and query of the page being shown, to come back to after a
+/// detour (sign-in, MFA). The router's `search` has no leading `?`.
+pub fn current_path(pathname: Memo<String>, search: Memo<String>) -> String {
+    let (path, search) = (pathname.get_untracked(), search.get_untracked());
+    if search.is_empty() {
+        path
+    } else {
+        format!("{path}?{search}")
+    }
 }
 
 /// Percent-encodes `value` for a URL query: everything but RFC 3986's

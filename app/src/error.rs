@@ -13,6 +13,10 @@ pub enum AppError {
     /// Not signed in, or the session has ended.
     #[error("Sign in to continue.")]
     Unauthenticated,
+    /// Signed in, but the tenant wants its MFA first (fresh enough): the
+    /// browser goes to `/mfa/verify` for that tenant, then comes back.
+    #[error("Verify your identity to continue.")]
+    MfaRequired,
     /// Signed in, but not allowed to do this here.
     #[error("You don't have access to this page.")]
     Forbidden,
@@ -77,6 +81,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated => "unauthenticated",
+            Self::MfaRequired => "mfaRequired",
             Self::Forbidden => "forbidden",
             Self::NotFound(_) => "notFound",
             Self::Invalid { .. } => "invalidInput",
@@ -94,7 +99,7 @@ impl AppError {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> u16 {
         match self {
-            Self::Unauthenticated | Self::InvalidCredentials => 401,
+            Self::Unauthenticated | Self::MfaRequired | Self::InvalidCredentials => 401,
             Self::Forbidden | Self::CrossOrigin => 403,
             Self::NotFound(_) | Self::InvitationNotValid => 404,
             Self::TooManyAttempts => 429,

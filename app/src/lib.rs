@@ -40,6 +40,8 @@ use home::page::{HomePage, PrivacyPage};
 use invitations::page::{InvitationsPage, MemberInvitePage};
 use licensing::page::LicensingPage;
 use mail::page::DevMailPage;
+use mfa::setup::MfaSetupPage;
+use mfa::verify::MfaVerifyPage;
 use myapps::page::MyAppsPage;
 use redemption::page::RedeemPage;
 use tokens::page::TokensPage;
@@ -87,6 +89,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/privacy") view=PrivacyPage />
                     <Route path=path!("/myapps") view=MyAppsPage ssr=SsrMode::Async />
                     <Route path=path!("/redeem") view=RedeemPage ssr=SsrMode::Async />
+                    <Route path=path!("/mfa/setup") view=MfaSetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/mfa/verify") view=MfaVerifyPage ssr=SsrMode::Async />
                     <Route path=path!("/t/:slug/invite") view=MemberInvitePage />
                     <Route path=path!("/dev/mail") view=DevMailPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/t/:slug/admin") view=AdminLayout ssr=SsrMode::Async>

@@ -1,6 +1,9 @@
-import { test, expect, DEMO_PASSWORD } from './fixtures';
+import { test, expect, mfaStep, DEMO_PASSWORD, WOODGROVE_USERS } from './fixtures';
 
-test('a newcomer signs in as the Woodgrove admin and sees the users table', async ({ page, homePage, topBar, signInPage, usersPage }) => {
+// The demo admin's authenticator app is set up here, and so this is the
+// only test that signs in as admin@woodgrove.test: the others make admins
+// of their own.
+test('a newcomer signs in as the Woodgrove admin and sees the users table', async ({ page, homePage, topBar, signInPage, mfaSetupPage, usersPage }) => {
   await homePage.open();
   await expect(homePage.demo).toContainText('admin@woodgrove.test');
   await expect(homePage.demo).toContainText(DEMO_PASSWORD);
@@ -9,7 +12,11 @@ test('a newcomer signs in as the Woodgrove admin and sees the users table', asyn
   await expect(page).toHaveURL(/\/signin$/);
   await signInPage.signIn('admin@woodgrove.test', DEMO_PASSWORD);
 
-  await expect(page).toHaveURL(/\/t\/woodgrove\/admin\/users$/);
+  await expect(page).toHaveURL(mfaStep('setup', 'woodgrove', WOODGROVE_USERS));
+  await mfaSetupPage.proofUp();
+  await mfaSetupPage.continue();
+
+  await expect(page).toHaveURL(WOODGROVE_USERS);
   await expect(usersPage.heading).toBeVisible();
   await expect(usersPage.row('admin@woodgrove.test').userType).toHaveText('Member');
   await expect(usersPage.row('megan@woodgrove.test').displayName).toHaveText('Megan Bowen');
@@ -41,11 +48,14 @@ test('a member who is not an admin gets the 403 page', async ({ page, signInPage
   await expect(usersPage.rows).toHaveCount(0);
 });
 
-test('signing in from a protected page comes back to it, and signing out ends the session', async ({ page, topBar, signInPage, usersPage }) => {
+test('signing in from a protected page comes back to it, and signing out ends the session', async ({ page, newAdmin, topBar, signInPage, mfaSetupPage, usersPage }) => {
   await usersPage.open('woodgrove');
   await expect(page).toHaveURL(/\/signin\?next=%2Ft%2Fwoodgrove%2Fadmin%2Fusers$/);
-  await signInPage.signIn('admin@woodgrove.test', DEMO_PASSWORD);
-  await expect(page).toHaveURL(/\/t\/woodgrove\/admin\/users$/);
+  await signInPage.signIn(newAdmin.upn, newAdmin.password);
+  await expect(page).toHaveURL(mfaStep('setup', 'woodgrove', WOODGROVE_USERS));
+  await mfaSetupPage.proofUp();
+  await mfaSetupPage.continue();
+  await expect(page).toHaveURL(WOODGROVE_USERS);
   await expect(usersPage.heading).toBeVisible();
 
   await topBar.signOut();

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 #[tokio::test]
 async fn a_tenant_admin_sees_their_users_page() {
     let app = spawn_app().await;
-    let cookie = app.signed_in("admin@woodgrove.test").await;
+    let cookie = app.admin_session("admin@woodgrove.test").await;
     let response = app.page("/t/woodgrove/admin/users", Some(&cookie)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
@@ -25,7 +25,7 @@ async fn a_tenant_admin_sees_their_users_page() {
 #[tokio::test]
 async fn an_admin_of_another_tenant_gets_403_on_page_and_server_functions() {
     let app = spawn_app().await;
-    let cookie = app.signed_in("admin@woodgrove.test").await;
+    let cookie = app.admin_session("admin@woodgrove.test").await;
     let page = app.page("/t/contoso/admin/users", Some(&cookie)).await;
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
     let html = page.text().await.unwrap();
@@ -68,7 +68,7 @@ async fn without_a_session_the_page_redirects_to_sign_in_and_the_function_says_4
 #[tokio::test]
 async fn an_unknown_tenant_or_page_is_404() {
     let app = spawn_app().await;
-    let cookie = app.signed_in("admin@woodgrove.test").await;
+    let cookie = app.admin_session("admin@woodgrove.test").await;
     for path in [
         "/t/fabrikam/admin/users",
         "/t/NOT_A_SLUG/admin/users",
@@ -93,7 +93,7 @@ async fn users_come_50_a_page_ordered_by_upn_with_a_cursor() {
         app.api_invite(&token, &format!("user{i:03}@fabrikam.test"))
             .await;
     }
-    let cookie = app.signed_in("admin@woodgrove.test").await;
+    let cookie = app.admin_session("admin@woodgrove.test").await;
     let mut seen = Vec::new();
     let mut after: Option<String> = None;
     let mut pages = 0;
@@ -123,7 +123,7 @@ async fn users_come_50_a_page_ordered_by_upn_with_a_cursor() {
 #[tokio::test]
 async fn a_malformed_cursor_is_a_clear_400() {
     let app = spawn_app().await;
-    let cookie = app.signed_in("admin@woodgrove.test").await;
+    let cookie = app.admin_session("admin@woodgrove.test").await;
     let response = app
         .call(
             "list_users",
@@ -133,4 +133,49 @@ async fn a_malformed_cursor_is_a_clear_400() {
         .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(app_error(response).await.for_field("after").is_some());
+}
+
+#[tokio::test]
+async fn an_admin_without_mfa_is_sent_to_verify_and_every_admin_function_says_mfa_required() {
+    let app = spawn_app().await;
+    let cookie = app.signed_in("admin@woodgrove.test").await;
+    let page = app.page("/t/woodgrove/admin/users", Some(&cookie)).await;
+    assert_eq!(page.status(), StatusCode::FOUND);
+    assert_eq!(
+        page.headers()["location"],
+        "/mfa/verify?tenant=woodgrove&next=%2Ft%2Fwoodgrove%2Fadmin%2Fusers"
+    );
+    let calls: &[(&str, &[(&str, &str)])] = &[
+        ("admin_context", &[]),
+        ("list_users", &[]),
+        ("list_invitations", &[]),
+        ("licensing", &[]),
+        ("list_api_tokens", &[]),
+        ("create_api_token", &[("name", "x")]),
+        ("revoke_api_token", &[("id", "x")]),
+        ("resend_invitation", &[("id", "x")]),
+        ("revoke_invitation", &[("id", "x")]),
+        ("reset_redemption", &[("id", "x")]),
+        ("bulk_invite", &[("csv", "email\nbob@fabrikam.test\n")]),
+        ("invite_guest", &[("email", "bob@fabrikam.test")]),
+    ];
+    for (function, arguments) in calls {
+        let mut form = vec![("slug", "woodgrove")];
+        form.extend_from_slice(arguments);
+        let response = app.call(function, &form, Some(&cookie)).await;
+        assert_eq!(
+            app_error(response).await,
+            AppError::MfaRequired,
+            "{function}"
+        );
+    }
+    // A member inviting (the tenant lets members invite) needs no MFA.
+    let megan = app.signed_in("megan@woodgrove.test").await;
+    let form = [("slug", "woodgrove"), ("email", "bob@fabrikam.test")];
+    let response = app.call("invite_guest", &form, Some(&megan)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // Passing MFA opens the portal.
+    let admin = app.admin_session("admin@woodgrove.test").await;
+    let page = app.page("/t/woodgrove/admin/users", Some(&admin)).await;
+    assert_eq!(page.status(), StatusCode::OK);
 }

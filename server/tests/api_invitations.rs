@@ -316,7 +316,7 @@ async fn reset_redemption_keeps_the_object_id_and_issues_a_new_invitation() {
     assert_eq!(accepted.status(), StatusCode::OK);
 
     // The admin resets it on the portal (no API or command does yet).
-    let admin = app.signed_in("admin@woodgrove.test").await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
     let reset = app
         .call(
             "reset_redemption",
@@ -501,7 +501,12 @@ async fn the_users_list_tells_who_has_an_mfa_method() {
             .map(|user| user.user_principal_name.clone())
             .collect()
     };
-    assert_eq!(upns(&with), ["megan@woodgrove.test"]);
+    // The admin set up an app to pass the portal's MFA (making the token).
+    assert_eq!(
+        upns(&with),
+        ["admin@woodgrove.test", "megan@woodgrove.test"]
+    );
+    app.invite("woodgrove", "bob@fabrikam.test").await;
     let without: ApiPage<ApiUser> = app.api_get("/api/v1/users?hasMethods=false", &token).await;
-    assert_eq!(upns(&without), ["admin@woodgrove.test"]);
+    assert_eq!(upns(&without), ["bob_fabrikam.test#EXT#@woodgrove.test"]);
 }

@@ -29,7 +29,7 @@ async fn opens(app: &TestApp, ticket: &Ticket) -> StatusCode {
 /// Woodgrove's admin signs in and invites `email`, link shown rather than
 /// mailed: the admin's session and the invitation's id.
 async fn admin_invites(app: &TestApp, email: &str) -> (String, String) {
-    let admin = app.signed_in("admin@woodgrove.test").await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
     invite(app, &[("slug", "woodgrove"), ("email", email)], &admin).await;
     let id = newest_invitation(app, &admin).await;
     (admin, id)
@@ -44,7 +44,7 @@ async fn newest_invitation(app: &TestApp, admin: &str) -> String {
 #[tokio::test]
 async fn an_admin_invites_in_the_portal_and_the_mail_carries_the_link() {
     let app = spawn_app().await;
-    let admin = app.signed_in("admin@woodgrove.test").await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
     let form = [
         ("slug", "woodgrove"),
         ("email", "bob@fabrikam.test"),
@@ -82,7 +82,7 @@ async fn an_admin_invites_in_the_portal_and_the_mail_carries_the_link() {
 #[tokio::test]
 async fn without_e_mail_the_portal_shows_the_redeem_link_once() {
     let app = spawn_app().await;
-    let admin = app.signed_in("admin@woodgrove.test").await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
     let form = [("slug", "woodgrove"), ("email", "bob@fabrikam.test")];
     let invited = invite(&app, &form, &admin).await;
     assert!(invited
@@ -126,7 +126,7 @@ async fn members_invite_only_when_the_tenant_lets_them() {
         app.call("invite_guest", &form, Some(&megan)).await.status(),
         StatusCode::FORBIDDEN
     );
-    let admin = app.signed_in("admin@woodgrove.test").await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
     assert_eq!(
         app.call("invite_guest", &form, Some(&admin)).await.status(),
         StatusCode::OK,
@@ -139,7 +139,7 @@ async fn another_tenants_admin_cannot_touch_these_invitations() {
     let app = spawn_app().await;
     let (admin, id) = admin_invites(&app, "bob@fabrikam.test").await;
 
-    let contoso = app.signed_in("admin@contoso.test").await;
+    let contoso = app.admin_session("admin@contoso.test").await;
     for (function, form) in [
         (
             "invite_guest",
@@ -176,7 +176,7 @@ async fn another_tenants_admin_cannot_touch_these_invitations() {
 #[tokio::test]
 async fn resend_mails_a_new_link_and_revoke_kills_it() {
     let app = spawn_app().await;
-    let admin = app.signed_in("admin@woodgrove.test").await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
     let form = [
         ("slug", "woodgrove"),
         ("email", "bob@fabrikam.test"),
@@ -237,7 +237,7 @@ async fn licensing_shows_plan_seats_guests_and_capacity() {
             capacity: Some(50)
         }
     );
-    let contoso = app.signed_in("admin@contoso.test").await;
+    let contoso = app.admin_session("admin@contoso.test").await;
     let free: LicenceSummary = app
         .fetch("licensing", &[("slug", "contoso")], Some(&contoso))
         .await;
@@ -250,7 +250,7 @@ async fn licensing_shows_plan_seats_guests_and_capacity() {
 #[tokio::test]
 async fn an_admin_makes_an_api_token_that_works_until_revoked() {
     let app = spawn_app().await;
-    let admin = app.signed_in("admin@woodgrove.test").await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
     let token: String = app
         .fetch(
             "create_api_token",
@@ -285,7 +285,7 @@ async fn an_admin_makes_an_api_token_that_works_until_revoked() {
     assert_eq!(list[0].name, "HR sync");
 
     let megan = app.signed_in("megan@woodgrove.test").await;
-    let contoso = app.signed_in("admin@contoso.test").await;
+    let contoso = app.admin_session("admin@contoso.test").await;
     for cookie in [&megan, &contoso] {
         let made = app
             .call(
@@ -337,7 +337,7 @@ async fn an_admin_makes_an_api_token_that_works_until_revoked() {
 #[tokio::test]
 async fn resetting_a_redemption_in_the_portal_reinvites_the_same_guest() {
     let app = spawn_app().await;
-    let admin = app.signed_in("admin@woodgrove.test").await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
     let invited = invite(
         &app,
         &[("slug", "woodgrove"), ("email", "alice@contoso.test")],
@@ -424,7 +424,7 @@ async fn a_bulk_csv_invites_row_by_row_with_a_result_for_each() {
     let app = spawn_app().await;
     // Room for two more guests only: 1 seat = 5 guests, 3 taken below.
     app.set_seats("woodgrove", 1).await;
-    let admin = app.signed_in("admin@woodgrove.test").await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
     for email in ["g1@fabrikam.test", "g2@fabrikam.test", "dup@fabrikam.test"] {
         invite(&app, &[("slug", "woodgrove"), ("email", email)], &admin).await;
     }
@@ -486,7 +486,7 @@ async fn a_bulk_csv_invites_row_by_row_with_a_result_for_each() {
 #[tokio::test]
 async fn a_bulk_upload_may_exceed_the_general_body_limit_but_not_its_own() {
     let app = spawn_app().await;
-    let admin = app.signed_in("admin@woodgrove.test").await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
     let mut csv = String::from("email,display name\n");
     for i in 0..1000 {
         csv.push_str(&format!(
@@ -556,7 +556,7 @@ async fn the_redeem_page_names_whoever_sent_the_current_link() {
         &megan,
     )
     .await;
-    let admin = app.signed_in("admin@woodgrove.test").await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
     let id = newest_invitation(&app, &admin).await;
     let resent: Invited = app
         .fetch(

@@ -83,7 +83,7 @@ async fn sign_in_with_code(app: &TestApp, ticket: &Ticket, code: &str) -> reqwes
 /// Woodgrove's admin invites `email` on the portal, for whoever holds the
 /// link (an admin's explicit choice).
 async fn invite_any_identity(app: &TestApp, email: &str) -> Ticket {
-    let admin = app.signed_in("admin@woodgrove.test").await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
     let form = [
         ("slug", "woodgrove"),
         ("email", email),

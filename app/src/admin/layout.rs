@@ -6,7 +6,7 @@ use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::{use_location, use_params_map};
 
 use super::api::admin_context;
-use crate::components::{encode_query_value, ErrorPage};
+use crate::components::{current_path, encode_query_value, ErrorPage};
 use crate::error::AppError;
 
 /// The portal's sections, in navigation order. A new section adds its line.
@@ -60,8 +60,17 @@ pub fn AdminLayout() -> impl IntoView {
                             .into_any()
                     }
                     Err(AppError::Unauthenticated) => {
-                        let here = location.pathname.get_untracked();
+                        let here = current_path(location.pathname, location.search);
                         let path = format!("/signin?next={}", encode_query_value(&here));
+                        view! { <Redirect path=path /> }.into_any()
+                    }
+                    Err(AppError::MfaRequired) => {
+                        let here = current_path(location.pathname, location.search);
+                        let path = format!(
+                            "/mfa/verify?tenant={}&next={}",
+                            encode_query_value(&slug()),
+                            encode_query_value(&here),
+                        );
                         view! { <Redirect path=path /> }.into_any()
                     }
                     Err(error) => view! { <ErrorPage error=error /> }.into_any(),

@@ -21,7 +21,7 @@ pub async fn sign_in(upn: String, password: String, next: Option<String>) -> Res
     let signed_in = respond(
         super::ssr::sign_in(state, &upn, password, previous.as_deref(), request.ip()).await,
     )?;
-    request.set_session_cookie(&signed_in)?;
+    request.set_session_cookie(&signed_in.token)?;
     let target = match next.filter(|next| is_local_path(next)) {
         Some(next) => next,
         None => start_page(&signed_in.identity, state).await,

@@ -1,13 +1,17 @@
 //! What people type during MFA: authenticator-app codes and recovery codes.
 
-use serde::{Deserialize, Serialize};
-
 use super::{invalid, ParseError};
 
 /// A six-digit code from an authenticator app. Spaces (apps show `123 456`)
 /// are stripped; anything but six digits is refused before any check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct TotpCode(String);
+
+impl std::fmt::Debug for TotpCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpCode([REDACTED])")
+    }
+}
 
 impl TotpCode {
     pub fn parse(input: &str) -> Result<Self, ParseError> {

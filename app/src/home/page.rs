@@ -40,6 +40,11 @@ pub fn HomePage() -> impl IntoView {
                                     "resource tenant, Contoso (free) a partner. Every demo account's password is "
                                     <code class="demo-password">{demo.password}</code>"."
                                 </p>
+                                <p id="demo-mfa">
+                                    "The admin portal asks each admin for MFA with their tenant: at the first "
+                                    "sign-in you set up an authenticator app from a QR code (any TOTP app will "
+                                    "do), then keep the recovery codes it gives you."
+                                </p>
                                 <table>
                                     <thead>
                                         <tr>

@@ -2,8 +2,11 @@
 //! §3.3): the methods a user object — member or guest — sets up with one
 //! tenant, and the challenge that uses them.
 
+pub mod api;
+pub mod setup;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod verify;
 
 use serde::{Deserialize, Serialize};
 
@@ -42,4 +45,36 @@ impl MethodKind {
             Self::Webauthn => "Security key or passkey",
         }
     }
+}
+
+/// Whom the MFA steps are for: the signed-in person's user object in one
+/// tenant, and where to go once done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaContext {
+    pub tenant_slug: String,
+    pub tenant_name: String,
+    /// The user object's UPN in that tenant (a guest's `#EXT#` name).
+    pub upn: String,
+    /// Whether it has an active method (else: proof-up first).
+    pub has_methods: bool,
+    /// The local path to continue to.
+    pub next: String,
+}
+
+/// An authenticator app being set up, as the setup page shows it once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpSetupView {
+    pub method_id: String,
+    /// The key URI as a QR code: an inline SVG made on the server.
+    pub qr_svg: String,
+    /// The secret in base32 groups, for typing into the app.
+    pub secret_text: String,
+}
+
+/// Proof-up done: the recovery codes issued with a first method (shown
+/// once; empty for a further method) and where to continue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofUpDone {
+    pub recovery_codes: Vec<String>,
+    pub next: String,
 }

@@ -74,7 +74,8 @@ pub async fn find_live_invitation(
     Ok(Some(LiveInvitation {
         guest_upn: Upn::parse(&row.guest_upn).stored("users.user_principal_name")?,
         invited_email: Email::parse(&row.invited_email).stored("invitations.invited_email")?,
-        redirect_url: RedirectUrl::parse(&row.redirect_url).stored("invitations.redirect_url")?,
+        redirect_url: RedirectUrl::from_stored(&row.redirect_url)
+            .stored("invitations.redirect_url")?,
         message: stored_message(row.message.as_deref())?,
         id: row.id,
         inviter_name: row.inviter_name,

@@ -142,8 +142,17 @@ pub async fn write<T, F>(pool: &Pool, work: F) -> super::Result<T>
 where
     F: AsyncFnOnce(&mut Tx) -> super::Result<T>,
 {
+    // BEGIN runs in a task of its own: a request cancelled while it waits
+    // for the write lock must not leave a begun transaction on a pooled
+    // connection (sqlx cannot roll back a BEGIN whose caller is gone). The
+    // task finishes either way, and a Transaction nobody takes is dropped —
+    // rolled back — there.
+    let begin = tokio::spawn({
+        let pool = pool.clone();
+        async move { pool.begin_with("BEGIN IMMEDIATE").await }
+    });
     let mut tx = Tx {
-        inner: pool.begin_with("BEGIN IMMEDIATE").await?,
+        inner: begin.await??,
         logged: Vec::new(),
     };
     let value = work(&mut tx).await?;

@@ -70,6 +70,7 @@ impl From<sqlx::Error> for Error {
         if let sqlx::Error::Database(database) = &error {
             if database.kind() == sqlx::error::ErrorKind::UniqueViolation {
                 let which = database.constraint().unwrap_or(database.message());
+                tracing::warn!(constraint = which, "unique constraint refused a write");
                 return Self::Public(AppError::Conflict(conflict_message(which).to_owned()));
             }
         }

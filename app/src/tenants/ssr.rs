@@ -135,6 +135,23 @@ pub async fn create_tenant(
             tenant.domain.as_str(),
             tenant.plan.as_str(),
         );
+        // A courtesy check for a message that names the clash; the unique
+        // constraints are the rule when two creates race.
+        let taken = sqlx::query_scalar!(
+            "SELECT slug FROM tenants WHERE slug = $1 OR domain = $2 LIMIT 1",
+            slug,
+            domain
+        )
+        .fetch_optional(tx.conn())
+        .await?;
+        if let Some(existing) = taken {
+            let what = if existing == slug {
+                format!("The tenant slug '{slug}' is taken.")
+            } else {
+                format!("The domain '{domain}' already belongs to a tenant.")
+            };
+            return Err(AppError::Conflict(what).into());
+        }
         sqlx::query!(
             "INSERT INTO tenants (id, slug, display_name, domain, plan, premium_seats, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",

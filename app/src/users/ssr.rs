@@ -105,6 +105,34 @@ pub async fn find_credentials_by_upn(
     Ok(Some((user, row.password_hash)))
 }
 
+/// The enabled user object in `tenant_id` that `identity` acts as: its
+/// own member account there, or the accepted guest object bound to it.
+pub async fn find_user_for_identity(
+    conn: &mut Conn,
+    tenant_id: &str,
+    identity: &crate::auth::ssr::Identity,
+) -> Result<Option<User>> {
+    if let Some(user) = identity.member().filter(|user| user.tenant_id == tenant_id) {
+        return Ok(Some(user.clone()));
+    }
+    let (home_kind, home_ref, _) = identity.home();
+    let home_kind = home_kind.as_str();
+    let row = sqlx::query_as!(
+        UserRow,
+        r#"SELECT id, tenant_id, user_principal_name, display_name, user_type,
+                  external_user_state, is_admin AS "is_admin: bool"
+           FROM users
+           WHERE tenant_id = $1 AND home_kind = $2 AND home_ref = $3
+             AND external_user_state = 'Accepted' AND account_enabled = TRUE"#,
+        tenant_id,
+        home_kind,
+        home_ref
+    )
+    .fetch_optional(conn)
+    .await?;
+    row.map(UserRow::decode).transpose()
+}
+
 /// What it takes to create a member, already parsed.
 #[derive(Debug)]
 pub struct NewMember {
@@ -145,6 +173,14 @@ pub async fn create_member(
     };
     db::write(pool, async |tx| {
         let upn = user.upn.as_str();
+        // A courtesy check for a message that names the UPN; the unique
+        // constraint is the rule when two creates race.
+        let taken = sqlx::query_scalar!("SELECT id FROM users WHERE user_principal_name = $1", upn)
+            .fetch_optional(tx.conn())
+            .await?;
+        if taken.is_some() {
+            return Err(AppError::Conflict(format!("The user name '{upn}' is taken.")).into());
+        }
         sqlx::query!(
             "INSERT INTO users (id, tenant_id, user_principal_name, display_name, mail, user_type,
                                 is_admin, password_hash, created_at)

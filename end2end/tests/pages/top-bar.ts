@@ -1,4 +1,4 @@
-import type { Locator, Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { waitForHydration } from './hydration';
 
 /** The bar at the top of every page: the product's name and who is signed in. */
@@ -21,8 +21,13 @@ export class TopBar {
     await this.signInLink.click();
   }
 
+  /**
+   * Signs out and waits until the bar shows nobody signed in, so that the
+   * next navigation does not cut the sign-out short.
+   */
   async signOut(): Promise<void> {
     await waitForHydration(this.page);
     await this.signOutButton.click();
+    await expect(this.signInLink).toBeVisible();
   }
 }

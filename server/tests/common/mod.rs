@@ -44,6 +44,7 @@ pub mod wire {
     pub use app::invitations::{BulkOutcome, InvitationStatus};
     pub use app::licensing::LicenceSummary;
     pub use app::mail::{MailStatus, OutboxMail};
+    pub use app::mfa::{MfaContext, ProofUpDone, TotpSetupView};
     pub use app::myapps::MyAppsOverview;
     pub use app::redemption::{HomeRealm, InvitationView};
     pub use app::tokens::TokenRow;
@@ -60,6 +61,8 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<Result<(), StartupError>>>,
+    /// The unused recovery codes of each admin that proofed up, by UPN.
+    recovery_codes: std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
 }
 
 impl Drop for TestApp {
@@ -152,6 +155,7 @@ impl TestAppBuilder {
             dir,
             stop: Some(stop),
             served: Some(served),
+            recovery_codes: Default::default(),
         }
     }
 }
@@ -273,6 +277,58 @@ impl TestApp {
         let response = self.sign_in(upn, DEMO_PASSWORD, None).await;
         assert_eq!(response.status(), StatusCode::OK, "sign-in of {upn}");
         session_cookie(&response).expect("a session cookie")
+    }
+
+    /// Signs an admin in and passes their tenant's MFA, as the portal
+    /// demands: the first time by setting up an authenticator app, later
+    /// with one of the recovery codes it gave (so no clock has to move).
+    /// Returns the session cookie.
+    pub async fn admin_session(&self, upn: &str) -> String {
+        let cookie = self.signed_in(upn).await;
+        let tenant = upn
+            .rsplit_once('@')
+            .map(|(_, domain)| domain)
+            .unwrap_or_default();
+        let tenant = tenant.trim_end_matches(".test");
+        let saved = self
+            .recovery_codes
+            .lock()
+            .expect("codes")
+            .get_mut(upn)
+            .and_then(Vec::pop);
+        let first = saved.is_none();
+        let response = match saved {
+            Some(code) => {
+                let form = [("tenant", tenant), ("code", code.as_str())];
+                self.call("mfa_recover", &form, Some(&cookie)).await
+            }
+            None => {
+                let setup: wire::TotpSetupView = self
+                    .fetch(
+                        "totp_begin",
+                        &[("tenant", tenant), ("name", "Phone")],
+                        Some(&cookie),
+                    )
+                    .await;
+                let secret = app::mfa::ssr::totp::TotpSecret::from_base32(&setup.secret_text)
+                    .expect("a base32 secret");
+                let code = app::mfa::ssr::totp::code_at(&secret, self.clock.now());
+                let form = [
+                    ("tenant", tenant),
+                    ("method_id", setup.method_id.as_str()),
+                    ("code", code.as_str()),
+                ];
+                self.call("totp_confirm", &form, Some(&cookie)).await
+            }
+        };
+        assert_eq!(response.status(), StatusCode::OK, "MFA of {upn}");
+        let rotated = session_cookie(&response).expect("the session rotates");
+        if first {
+            let done: wire::ProofUpDone = response.json().await.expect("the codes");
+            let mut codes = self.recovery_codes.lock().expect("codes");
+            codes.insert(upn.to_owned(), done.recovery_codes);
+        }
+        rotated
     }
 
     /// GETs a page as a browser would.
@@ -407,7 +463,7 @@ impl TestApp {
     /// A REST API token for the demo tenant `slug`, made by its admin on the
     /// portal.
     pub async fn api_token(&self, slug: &str) -> String {
-        let admin = self.signed_in(&format!("admin@{slug}.test")).await;
+        let admin = self.admin_session(&format!("admin@{slug}.test")).await;
         self.fetch(
             "create_api_token",
             &[("slug", slug), ("name", "tests")],

@@ -15,8 +15,8 @@ use crate::tenants::ssr::{find_tenant_by_slug, Tenant};
 use crate::users::ssr::{find_credentials_by_upn, find_user_by_id, User};
 use personal::{find_personal_account, find_personal_credentials, PersonalAccount};
 use session::{
-    create_session, find_active_session, id_hash_from_headers, revoke_session, Amr, Session,
-    SessionToken, Subject,
+    create_session, find_active_session, find_tenant_mfa, id_hash_from_headers, revoke_session,
+    Amr, Session, SessionToken, Subject,
 };
 
 /// The identity a person signed in with at home (DESIGN §1, home identity).
@@ -138,10 +138,16 @@ pub enum Role {
     Inviter,
 }
 
+/// How long an admin's MFA with their tenant lets them use the portal
+/// (DESIGN §5: a built-in rule on every plan, not a policy).
+pub const ADMIN_MFA_FRESH_SECS: i64 = 12 * 60 * 60;
+
 /// The tenant named by `slug` and its member who is calling, if the member
 /// holds `role` there. Unknown tenant: `NotFound`; not signed in:
 /// `Unauthenticated`; anyone else (admins of other tenants and guests
-/// included): `Forbidden`.
+/// included): `Forbidden`. An admin acting as one — in the portal, or
+/// inviting with an admin's powers — must have passed the tenant's MFA in
+/// this session within [`ADMIN_MFA_FRESH_SECS`]: else `MfaRequired`.
 pub async fn require_tenant_role(
     state: &AppState,
     headers: &HeaderMap,
@@ -164,6 +170,18 @@ pub async fn require_tenant_role(
     });
     if !allowed {
         return Err(AppError::Forbidden.into());
+    }
+    if principal
+        .identity
+        .member()
+        .is_some_and(|user| user.is_admin)
+    {
+        let mut conn = state.pool.acquire().await?;
+        let mfa = find_tenant_mfa(&mut conn, &principal.session.id_hash, &tenant.id).await?;
+        let fresh_since = state.now() - ADMIN_MFA_FRESH_SECS;
+        if mfa.is_none_or(|mfa| mfa.at < fresh_since) {
+            return Err(AppError::MfaRequired.into());
+        }
     }
     let actor = Actor::identity(&principal.identity, ip);
     Ok(AdminContext {

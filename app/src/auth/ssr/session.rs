@@ -129,9 +129,9 @@ fn amr_to_json(amr: &[Amr]) -> Result<String> {
     })
 }
 
-fn amr_from_json(stored: &str) -> Result<Vec<Amr>> {
+fn amr_from_json(stored: &str, what: &'static str) -> Result<Vec<Amr>> {
     let corrupt = || Error::Corrupt {
-        what: "sessions.amr",
+        what,
         source: crate::domain::ParseError(format!("not a list of amr values: {stored}")),
     };
     let names: Vec<String> = serde_json::from_str(stored).map_err(|_| corrupt())?;
@@ -234,7 +234,7 @@ pub async fn find_active_session(
         id_hash: row.id_hash,
         subject,
         authenticated_at: row.authenticated_at,
-        amr: amr_from_json(&row.amr)?,
+        amr: amr_from_json(&row.amr, "sessions.amr")?,
         expires_at: row.expires_at,
     }))
 }
@@ -251,26 +251,42 @@ pub async fn revoke_session(conn: &mut Conn, id_hash: &str, now: UnixTime) -> Re
     Ok(done.rows_affected() > 0)
 }
 
-/// When the session last passed MFA with `tenant_id`, if ever.
-pub async fn find_mfa_at(
+/// An MFA the session passed with one tenant: when, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantMfa {
+    pub at: UnixTime,
+    /// E.g. `[Otp, Mfa]`.
+    pub amr: Vec<Amr>,
+}
+
+/// When and how the session last passed MFA with `tenant_id`, if ever.
+pub async fn find_tenant_mfa(
     conn: &mut Conn,
     id_hash: &str,
     tenant_id: &str,
-) -> Result<Option<UnixTime>> {
-    Ok(sqlx::query_scalar!(
-        "SELECT mfa_at FROM session_mfa WHERE session_id_hash = $1 AND tenant_id = $2",
+) -> Result<Option<TenantMfa>> {
+    let row = sqlx::query!(
+        "SELECT mfa_at, amr FROM session_mfa WHERE session_id_hash = $1 AND tenant_id = $2",
         id_hash,
         tenant_id
     )
     .fetch_optional(conn)
-    .await?)
+    .await?;
+    row.map(|row| {
+        Ok(TenantMfa {
+            at: row.mfa_at,
+            amr: amr_from_json(&row.amr, "session_mfa.amr")?,
+        })
+    })
+    .transpose()
 }
 
 /// Records an MFA passed with `tenant_id` by `method`, rotating the session
 /// id (a privilege change): the old row is revoked — conditionally, so a
 /// session rotates once — and a new one carries the same subject, sign-in
-/// time and expiry, `amr` with `method` and `mfa` added, and the MFA times
-/// of the old one with this tenant's now. Answers the new cookie value.
+/// factors and expiry, the MFAs of the old one with other tenants, and this
+/// tenant's now, with `method` and `mfa` as its `amr`. Answers the new
+/// cookie value.
 pub async fn rotate_with_mfa(
     conn: &mut Conn,
     old: &Session,
@@ -282,30 +298,23 @@ pub async fn rotate_with_mfa(
     if !revoked {
         return Err(crate::error::AppError::Unauthenticated.into());
     }
-    let mut amr = old.amr.clone();
-    for added in [method, Amr::Mfa] {
-        if !amr.contains(&added) {
-            amr.push(added);
-        }
-    }
-    let amr = amr_to_json(&amr)?;
+    let mfa_amr = amr_to_json(&[method, Amr::Mfa])?;
     let token = SessionToken(random_token::<16>());
     let new_hash = token.id_hash();
     sqlx::query!(
         "INSERT INTO sessions (id_hash, user_id, personal_account_id, email, authenticated_at, amr,
                                created_at, expires_at)
-         SELECT $1, user_id, personal_account_id, email, authenticated_at, $2, $3, expires_at
-         FROM sessions WHERE id_hash = $4",
+         SELECT $1, user_id, personal_account_id, email, authenticated_at, amr, $2, expires_at
+         FROM sessions WHERE id_hash = $3",
         new_hash,
-        amr,
         now,
         old.id_hash
     )
     .execute(&mut *conn)
     .await?;
     sqlx::query!(
-        "INSERT INTO session_mfa (session_id_hash, tenant_id, mfa_at)
-         SELECT $1, tenant_id, mfa_at FROM session_mfa
+        "INSERT INTO session_mfa (session_id_hash, tenant_id, mfa_at, amr)
+         SELECT $1, tenant_id, mfa_at, amr FROM session_mfa
          WHERE session_id_hash = $2 AND tenant_id <> $3",
         new_hash,
         old.id_hash,
@@ -314,10 +323,11 @@ pub async fn rotate_with_mfa(
     .execute(&mut *conn)
     .await?;
     sqlx::query!(
-        "INSERT INTO session_mfa (session_id_hash, tenant_id, mfa_at) VALUES ($1, $2, $3)",
+        "INSERT INTO session_mfa (session_id_hash, tenant_id, mfa_at, amr) VALUES ($1, $2, $3, $4)",
         new_hash,
         tenant_id,
-        now
+        now,
+        mfa_amr
     )
     .execute(conn)
     .await?;
@@ -386,7 +396,7 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(rotated.amr, [Amr::Email, Amr::Otp, Amr::Mfa]);
+        assert_eq!(rotated.amr, [Amr::Email], "the home factors only");
         assert_eq!(
             (rotated.subject.clone(), rotated.authenticated_at),
             (subject, 100)
@@ -403,14 +413,16 @@ mod tests {
             .await
             .unwrap();
         let hash = second.id_hash();
-        assert_eq!(
-            find_mfa_at(&mut conn, &hash, "t1").await.unwrap(),
-            Some(110)
-        );
-        assert_eq!(
-            find_mfa_at(&mut conn, &hash, "t2").await.unwrap(),
-            Some(120)
-        );
+        let mfa = |at, method| {
+            Some(TenantMfa {
+                at,
+                amr: vec![method, Amr::Mfa],
+            })
+        };
+        let first = find_tenant_mfa(&mut conn, &hash, "t1").await.unwrap();
+        assert_eq!(first, mfa(110, Amr::Otp), "kept from the first rotation");
+        let second = find_tenant_mfa(&mut conn, &hash, "t2").await.unwrap();
+        assert_eq!(second, mfa(120, Amr::Hwk));
     }
 
     #[test]
@@ -418,8 +430,8 @@ mod tests {
         let amr = [Amr::Pwd, Amr::Mfa, Amr::Otp];
         let stored = amr_to_json(&amr).unwrap();
         assert_eq!(stored, r#"["pwd","mfa","otp"]"#);
-        assert_eq!(amr_from_json(&stored).unwrap(), amr);
-        assert!(amr_from_json(r#"["pwd","magic"]"#).is_err());
+        assert_eq!(amr_from_json(&stored, "test").unwrap(), amr);
+        assert!(amr_from_json(r#"["pwd","magic"]"#, "test").is_err());
     }
 
     #[test]

@@ -42,7 +42,7 @@ impl InvitationRow {
             status,
             guest_upn: Upn::parse(&self.guest_upn).stored("users.user_principal_name")?,
             invited_email: Email::parse(&self.invited_email).stored("invitations.invited_email")?,
-            redirect_url: RedirectUrl::parse(&self.redirect_url)
+            redirect_url: RedirectUrl::from_stored(&self.redirect_url)
                 .stored("invitations.redirect_url")?,
             message: stored_message(self.message.as_deref())?,
             id: self.id,

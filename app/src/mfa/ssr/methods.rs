@@ -204,10 +204,9 @@ pub async fn confirm_totp(
                 "The authenticator app being set up".into(),
             )));
         };
-        if throttle::check(tx, Scope::Totp, &user.id, now)
-            .await
-            .is_err()
-        {
+        if throttle::must_wait(tx, Scope::Totp, &user.id, now).await? {
+            let event = challenge_failed(actor, user, kind, now, "throttled");
+            audit::record(tx, event).await?;
             return Ok(Err(code_refused()));
         }
         let secret = open_totp_secret(key, method_id, &user.id, &row.sealed_secret)?;
@@ -293,11 +292,8 @@ pub async fn verify_totp(
 ) -> Result<Passed> {
     let kind = MethodKind::Totp.as_str();
     db::write(pool, async |tx| {
-        if throttle::check(tx, Scope::Totp, &user.id, now)
-            .await
-            .is_err()
-        {
-            let event = challenge_failed(actor, user, kind, now).reason("locked");
+        if throttle::must_wait(tx, Scope::Totp, &user.id, now).await? {
+            let event = challenge_failed(actor, user, kind, now, "throttled");
             audit::record(tx, event).await?;
             return Ok(Err(code_refused()));
         }
@@ -310,7 +306,16 @@ pub async fn verify_totp(
         .fetch_all(tx.conn())
         .await?;
         for method in methods {
-            let secret = open_totp_secret(key, &method.id, &user.id, &method.sealed_secret)?;
+            // One method that does not open must not lock its user out of
+            // the others: it is logged and skipped.
+            let secret = match open_totp_secret(key, &method.id, &user.id, &method.sealed_secret) {
+                Ok(secret) => secret,
+                Err(error) => {
+                    let error = crate::ssr::Chain(&error).to_string();
+                    tracing::error!(method = %method.id, %error, "an MFA method does not open");
+                    continue;
+                }
+            };
             let Some(step) = totp::matched_step(&secret, code, now) else {
                 continue;
             };
@@ -357,13 +362,18 @@ pub async fn verify_recovery_code(
 ) -> Result<Passed> {
     let kind = "recoveryCode";
     db::write(pool, async |tx| {
-        let allowed = throttle::check(tx, Scope::RecoveryCode, &user.id, now).await;
-        if allowed.is_err() || !recovery::use_code(tx, key, &user.id, code, now).await? {
+        let refused = || AppError::Invalid {
+            field: "code".into(),
+            message: "That recovery code didn't work.".into(),
+        };
+        if throttle::must_wait(tx, Scope::RecoveryCode, &user.id, now).await? {
+            let event = challenge_failed(actor, user, kind, now, "throttled");
+            audit::record(tx, event).await?;
+            return Ok(Err(refused()));
+        }
+        if !recovery::use_code(tx, key, &user.id, code, now).await? {
             count_failure(tx, user, actor, Scope::RecoveryCode, kind, now).await?;
-            return Ok(Err(AppError::Invalid {
-                field: "code".into(),
-                message: "That recovery code didn't work.".into(),
-            }));
+            return Ok(Err(refused()));
         }
         throttle::clear(tx, Scope::RecoveryCode, &user.id).await?;
         let left = recovery::count_unused(tx, &user.id).await?;
@@ -382,12 +392,12 @@ pub async fn verify_recovery_code(
     .map_err(Into::into)
 }
 
-fn challenge_failed(actor: &Actor, user: &User, kind: &str, now: UnixTime) -> Event {
+fn challenge_failed(actor: &Actor, user: &User, kind: &str, now: UnixTime, reason: &str) -> Event {
     Event::failure(Action::MfaChallengeFailed, now)
         .by(actor)
         .tenant(&user.tenant_id)
         .target(user.upn.as_str())
-        .detail(serde_json::json!({ "kind": kind }))
+        .detail(serde_json::json!({ "kind": kind, "reason": reason }))
 }
 
 /// Counts a failed check and audits it — and the lock, when this failure
@@ -401,8 +411,8 @@ async fn count_failure(
     now: UnixTime,
 ) -> Result<()> {
     let failures = throttle::record_failure(tx, scope, &user.id, now).await?;
-    let event = challenge_failed(actor, user, kind, now)
-        .detail(serde_json::json!({ "kind": kind, "failures": failures }));
+    let event = challenge_failed(actor, user, kind, now, "wrongCode")
+        .detail(serde_json::json!({ "kind": kind, "reason": "wrongCode", "failures": failures }));
     audit::record(tx, event).await?;
     if failures == throttle::LOCK_AFTER {
         let event = Event::failure(Action::MfaLocked, now)

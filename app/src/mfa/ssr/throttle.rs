@@ -4,7 +4,6 @@
 //! check is locked for 15 minutes. A success clears the count; a lock
 //! expires by itself, so nobody can lock an account forever.
 
-use crate::error::AppError;
 use crate::ssr::clock::UnixTime;
 use crate::ssr::db::Conn;
 use crate::ssr::Result;
@@ -51,8 +50,13 @@ pub fn is_lock(failures: i64) -> bool {
     failures >= LOCK_AFTER
 }
 
-/// Refuses with `TooManyAttempts` while `subject` must wait.
-pub async fn check(conn: &mut Conn, scope: Scope, subject: &str, now: UnixTime) -> Result<()> {
+/// Whether `subject` must still wait before its next attempt.
+pub async fn must_wait(
+    conn: &mut Conn,
+    scope: Scope,
+    subject: &str,
+    now: UnixTime,
+) -> Result<bool> {
     let scope = scope.as_str();
     let row = sqlx::query!(
         "SELECT failures, last_failure_at FROM throttles WHERE scope = $1 AND subject = $2",
@@ -62,10 +66,7 @@ pub async fn check(conn: &mut Conn, scope: Scope, subject: &str, now: UnixTime) 
     .fetch_optional(conn)
     .await?;
     let wait_until = row.and_then(|row| next_attempt_at(row.failures, row.last_failure_at));
-    match wait_until {
-        Some(until) if now < until => Err(AppError::TooManyAttempts.into()),
-        _ => Ok(()),
-    }
+    Ok(wait_until.is_some_and(|until| now < until))
 }
 
 /// Counts a failure and answers the count. After a lock has run out, the
@@ -136,20 +137,21 @@ mod tests {
                 .await
                 .unwrap();
         }
-        let refused = check(&mut conn, Scope::Totp, "u1", t0 + LOCK_SECS - 1).await;
-        assert!(matches!(
-            refused,
-            Err(crate::ssr::Error::Public(AppError::TooManyAttempts))
-        ));
-        check(&mut conn, Scope::Totp, "u2", t0)
+        assert!(must_wait(&mut conn, Scope::Totp, "u1", t0 + LOCK_SECS - 1)
             .await
-            .expect("another subject");
-        check(&mut conn, Scope::RecoveryCode, "u1", t0)
+            .unwrap());
+        assert!(
+            !must_wait(&mut conn, Scope::Totp, "u2", t0).await.unwrap(),
+            "another subject"
+        );
+        let other_scope = must_wait(&mut conn, Scope::RecoveryCode, "u1", t0)
             .await
-            .expect("another scope");
-        check(&mut conn, Scope::Totp, "u1", t0 + LOCK_SECS)
+            .unwrap();
+        assert!(!other_scope, "another scope");
+        let lifted = must_wait(&mut conn, Scope::Totp, "u1", t0 + LOCK_SECS)
             .await
-            .expect("lifted");
+            .unwrap();
+        assert!(!lifted, "lifted");
         let failures = record_failure(&mut conn, Scope::Totp, "u1", t0 + LOCK_SECS)
             .await
             .unwrap();
@@ -165,10 +167,11 @@ mod tests {
                 .await
                 .unwrap();
         }
-        assert!(check(&mut conn, Scope::Totp, "u1", 101).await.is_err());
+        assert!(must_wait(&mut conn, Scope::Totp, "u1", 101).await.unwrap());
         clear(&mut conn, Scope::Totp, "u1").await.unwrap();
-        check(&mut conn, Scope::Totp, "u1", 101)
-            .await
-            .expect("cleared");
+        assert!(
+            !must_wait(&mut conn, Scope::Totp, "u1", 101).await.unwrap(),
+            "cleared"
+        );
     }
 }

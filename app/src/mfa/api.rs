@@ -1,0 +1,209 @@
+//! Server functions of the proof-up and challenge steps. Each authorises on
+//! its own: a signed-in person acting on their own user object in the
+//! tenant named in its arguments, never anyone else's.
+
+use leptos::prelude::*;
+
+use super::{MfaContext, ProofUpDone, TotpSetupView};
+use crate::error::AppError;
+
+/// The signed-in person's user object in the tenant `slug`, and the rest of
+/// what an MFA step needs.
+#[cfg(feature = "ssr")]
+struct Subject {
+    principal: crate::auth::ssr::Principal,
+    tenant: crate::tenants::ssr::Tenant,
+    user: crate::users::ssr::User,
+    actor: crate::ssr::Actor,
+}
+
+/// Who is taking the step: not signed in is `Unauthenticated`; signed in
+/// but with no user object in that tenant (or an unknown tenant), `NotFound`
+/// — the same answer, so a slug is not probed this way.
+#[cfg(feature = "ssr")]
+async fn subject(request: &crate::ssr::request::Request, slug: &str) -> Result<Subject, AppError> {
+    use crate::domain::TenantSlug;
+    use crate::ssr::request::{fail, respond};
+    use crate::tenants::ssr::find_tenant_by_slug;
+    use crate::users::ssr::find_user_for_identity;
+
+    let (principal, actor) = request.require_actor().await?;
+    let not_found = || fail(AppError::NotFound(format!("Your account in '{slug}'")));
+    let slug = TenantSlug::parse(slug).map_err(|_| not_found())?;
+    let mut conn = respond(request.state.pool.acquire().await.map_err(Into::into))?;
+    let tenant = respond(find_tenant_by_slug(&mut conn, &slug).await)?.ok_or_else(not_found)?;
+    let user = respond(find_user_for_identity(&mut conn, &tenant.id, &principal.identity).await)?
+        .ok_or_else(not_found)?;
+    Ok(Subject {
+        principal,
+        tenant,
+        user,
+        actor,
+    })
+}
+
+/// `next` when it is a local path; My Apps otherwise.
+#[cfg(feature = "ssr")]
+fn local_or_home(next: Option<String>) -> String {
+    next.filter(|next| crate::domain::is_local_path(next))
+        .unwrap_or_else(|| "/myapps".to_owned())
+}
+
+/// Who the steps are for in `tenant`, and whether they have a method yet.
+#[server(endpoint = "mfa_for_tenant")]
+pub async fn mfa_for_tenant(tenant: String, next: Option<String>) -> Result<MfaContext, AppError> {
+    use crate::mfa::ssr::methods::list_methods;
+    use crate::ssr::request::{respond, Request};
+
+    let request = Request::current()?;
+    let subject = subject(&request, &tenant).await?;
+    let mut conn = respond(request.state.pool.acquire().await.map_err(Into::into))?;
+    let methods = respond(list_methods(&mut conn, &subject.user.id).await)?;
+    Ok(MfaContext {
+        tenant_slug: subject.tenant.slug.as_str().to_owned(),
+        tenant_name: subject.tenant.display_name,
+        upn: subject.user.upn.as_str().to_owned(),
+        has_methods: !methods.is_empty(),
+        next: local_or_home(next),
+    })
+}
+
+/// Starts setting up an authenticator app: the QR code and the secret,
+/// shown once.
+#[server(endpoint = "totp_begin")]
+pub async fn totp_begin(tenant: String, name: String) -> Result<TotpSetupView, AppError> {
+    use crate::domain::DisplayName;
+    use crate::mfa::ssr::methods::begin_totp;
+    use crate::ssr::request::{fail, respond, Request};
+    use secrecy::ExposeSecret;
+
+    let request = Request::current()?;
+    let subject = subject(&request, &tenant).await?;
+    let name = DisplayName::parse(&name).map_err(|e| fail(AppError::invalid("name", e)))?;
+    let state = &request.state;
+    let enrolment = respond(
+        begin_totp(
+            &state.pool,
+            &state.secret_key,
+            &subject.tenant,
+            &subject.user,
+            &name,
+            state.now(),
+        )
+        .await,
+    )?;
+    Ok(TotpSetupView {
+        method_id: enrolment.method_id,
+        qr_svg: enrolment.qr_svg.expose_secret().to_owned(),
+        secret_text: enrolment.secret_text.expose_secret().to_owned(),
+    })
+}
+
+/// Finishes setting up an authenticator app with its first code. Proving
+/// the new method counts as passing MFA with the tenant: the session is
+/// rotated and records it.
+#[server(endpoint = "totp_confirm")]
+pub async fn totp_confirm(
+    tenant: String,
+    method_id: String,
+    code: String,
+    next: Option<String>,
+) -> Result<ProofUpDone, AppError> {
+    use crate::auth::ssr::session::Amr;
+    use crate::domain::TotpCode;
+    use crate::mfa::ssr::methods::confirm_totp;
+    use crate::ssr::request::{fail, respond, Request};
+
+    let request = Request::current()?;
+    let subject = subject(&request, &tenant).await?;
+    let code = TotpCode::parse(&code).map_err(|e| fail(AppError::invalid("code", e)))?;
+    let state = &request.state;
+    let activated = respond(
+        confirm_totp(
+            &state.pool,
+            &state.secret_key,
+            &subject.user,
+            &method_id,
+            &code,
+            &subject.actor,
+            state.now(),
+        )
+        .await,
+    )?;
+    request
+        .pass_mfa(&subject.principal, &subject.tenant.id, Amr::Otp)
+        .await?;
+    Ok(ProofUpDone {
+        recovery_codes: activated
+            .recovery_codes
+            .iter()
+            .map(|code| code.expose().to_owned())
+            .collect(),
+        next: local_or_home(next),
+    })
+}
+
+/// The challenge: a code from the authenticator app. Passing rotates the
+/// session, records the MFA with the tenant and goes on to `next`.
+#[server(endpoint = "mfa_verify")]
+pub async fn mfa_verify(
+    tenant: String,
+    code: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use crate::domain::TotpCode;
+    use crate::mfa::ssr::methods::verify_totp;
+    use crate::ssr::request::{fail, respond, Request};
+
+    let request = Request::current()?;
+    let subject = subject(&request, &tenant).await?;
+    let code = TotpCode::parse(&code).map_err(|e| fail(AppError::invalid("code", e)))?;
+    let state = &request.state;
+    let passed = respond(
+        verify_totp(
+            &state.pool,
+            &state.secret_key,
+            &subject.user,
+            &code,
+            &subject.actor,
+            state.now(),
+        )
+        .await,
+    )?;
+    request
+        .pass_mfa(&subject.principal, &subject.tenant.id, passed.amr)
+        .await?;
+    leptos_axum::redirect(&local_or_home(next));
+    Ok(())
+}
+
+/// The challenge passed with a recovery code instead of a method.
+#[server(endpoint = "mfa_recover")]
+pub async fn mfa_recover(
+    tenant: String,
+    code: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use crate::mfa::ssr::methods::verify_recovery_code;
+    use crate::ssr::request::{respond, Request};
+
+    let request = Request::current()?;
+    let subject = subject(&request, &tenant).await?;
+    let state = &request.state;
+    let passed = respond(
+        verify_recovery_code(
+            &state.pool,
+            &state.secret_key,
+            &subject.user,
+            &code,
+            &subject.actor,
+            state.now(),
+        )
+        .await,
+    )?;
+    request
+        .pass_mfa(&subject.principal, &subject.tenant.id, passed.amr)
+        .await?;
+    leptos_axum::redirect(&local_or_home(next));
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! `/mfa/verify?tenant=…&next=…`: the MFA challenge with a tenant — a code
+//! from a registered authenticator app, or a recovery code. Someone with no
+//! method yet is sent to proof-up instead. The forms post to server
+//! functions, so they work before the WebAssembly loads.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::{use_location, use_query_map};
+
+use super::api::{mfa_for_tenant, MfaRecover, MfaVerify};
+use super::MfaContext;
+use crate::components::{current_path, encode_query_value, ErrorPage, FieldError};
+use crate::error::AppError;
+
+#[component]
+pub fn MfaVerifyPage() -> impl IntoView {
+    let query = use_query_map();
+    let tenant = move || query.read().get("tenant").unwrap_or_default();
+    let next = move || query.read().get("next");
+    let context = Resource::new_blocking(move || (tenant(), next()), |(t, n)| mfa_for_tenant(t, n));
+    let location = use_location();
+
+    view! {
+        <Title text="Verify your identity · Gatehouse" />
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading…"</p> }
+        }>
+            {move || Suspend::new(async move {
+                let here = current_path(location.pathname, location.search);
+                match context.await {
+                    Ok(context) if !context.has_methods => {
+                        let path = format!(
+                            "/mfa/setup?tenant={}&next={}",
+                            encode_query_value(&context.tenant_slug),
+                            encode_query_value(&context.next),
+                        );
+                        view! { <Redirect path /> }.into_any()
+                    }
+                    Ok(context) => view! { <Challenge context /> }.into_any(),
+                    Err(AppError::Unauthenticated) => {
+                        let path = format!("/signin?next={}", encode_query_value(&here));
+                        view! { <Redirect path /> }.into_any()
+                    }
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Challenge(context: MfaContext) -> impl IntoView {
+    let verify = ServerAction::<MfaVerify>::new();
+    let recover = ServerAction::<MfaRecover>::new();
+    let code_error = Signal::derive(move || {
+        verify
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    });
+    let recovery_error = Signal::derive(move || {
+        recover
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    });
+    let MfaContext {
+        tenant_slug,
+        tenant_name,
+        upn,
+        next,
+        ..
+    } = context;
+    let (verify_slug, verify_next) = (tenant_slug.clone(), next.clone());
+    view! {
+        <section class="card narrow mfa">
+            <h1>"Verify your identity for " {tenant_name}</h1>
+            <p class="muted">"You are " <strong id="mfa-upn">{upn}</strong> " there."</p>
+            <ActionForm action=verify attr:class="form" attr:novalidate="">
+                <input type="hidden" name="tenant" value=verify_slug />
+                <input type="hidden" name="next" value=verify_next />
+                <label for="mfa-code">"Enter the code from your authenticator app"</label>
+                <input
+                    id="mfa-code"
+                    name="code"
+                    inputmode="numeric"
+                    autocomplete="one-time-code"
+                    required
+                />
+                <FieldError message=code_error />
+                <button type="submit" disabled=move || verify.pending().get()>
+                    "Verify"
+                </button>
+            </ActionForm>
+            <details class="recovery">
+                <summary>"Use a recovery code"</summary>
+                <ActionForm action=recover attr:class="form" attr:novalidate="">
+                    <input type="hidden" name="tenant" value=tenant_slug />
+                    <input type="hidden" name="next" value=next />
+                    <label for="recovery-code">"Recovery code"</label>
+                    <input id="recovery-code" name="code" autocomplete="off" required />
+                    <FieldError message=recovery_error />
+                    <button type="submit" disabled=move || recover.pending().get()>
+                        "Use this code"
+                    </button>
+                </ActionForm>
+            </details>
+        </section>
+    }
+}

@@ -1,0 +1,58 @@
+import type { Locator, Page } from '@playwright/test';
+import { waitForHydration } from './hydration';
+
+/**
+ * `/mfa/verify?tenant=…&next=…`: the MFA challenge with a tenant, passed
+ * with a code from the authenticator app or with a recovery code.
+ */
+export class MfaVerifyPage {
+  /** "Verify your identity for Woodgrove". */
+  readonly heading: Locator;
+  /** The UPN being verified. */
+  readonly upn: Locator;
+  /** A refused app code. */
+  readonly codeError: Locator;
+  /** A refused recovery code. */
+  readonly recoveryCodeError: Locator;
+  private readonly code: Locator;
+  private readonly verifyButton: Locator;
+  private readonly recovery: Locator;
+  private readonly recoveryCode: Locator;
+  private readonly useRecoveryCodeButton: Locator;
+
+  constructor(private readonly page: Page) {
+    this.heading = page.getByRole('heading', { level: 1 });
+    this.upn = page.locator('strong#mfa-upn');
+    this.code = page.locator('input#mfa-code');
+    this.verifyButton = page.getByRole('button', { name: 'Verify' });
+    this.codeError = page.locator('form', { has: this.code }).locator('p.field-error[role="alert"]');
+    this.recovery = page.locator('details', { has: page.getByText('Use a recovery code') });
+    this.recoveryCode = this.recovery.locator('input#recovery-code');
+    this.useRecoveryCodeButton = this.recovery.getByRole('button', { name: 'Use this code' });
+    this.recoveryCodeError = this.recovery.locator('p.field-error[role="alert"]');
+  }
+
+  /** Opens the challenge of tenant `slug`; `next` is where passing goes on to. */
+  async open(slug: string, next?: string): Promise<void> {
+    const query = next === undefined ? '' : `&next=${encodeURIComponent(next)}`;
+    await this.page.goto(`/mfa/verify?tenant=${slug}${query}`);
+    await waitForHydration(this.page);
+  }
+
+  /** Types `code` from the authenticator app and verifies. */
+  async verify(code: string): Promise<void> {
+    await waitForHydration(this.page);
+    await this.code.fill(code);
+    await this.verifyButton.click();
+  }
+
+  /** Opens "Use a recovery code" (if it is closed) and uses `code`. */
+  async useRecoveryCode(code: string): Promise<void> {
+    await waitForHydration(this.page);
+    if (!(await this.recoveryCode.isVisible())) {
+      await this.recovery.getByText('Use a recovery code').click();
+    }
+    await this.recoveryCode.fill(code);
+    await this.useRecoveryCodeButton.click();
+  }
+}
