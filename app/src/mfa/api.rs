@@ -109,20 +109,20 @@ pub async fn totp_confirm(
     code: String,
     next: Option<String>,
 ) -> Result<ProofUpDone, AppError> {
-    use crate::auth::ssr::session::Amr;
     use crate::domain::TotpCode;
-    use crate::mfa::ssr::methods::confirm_totp;
+    use crate::mfa::ssr::methods::finish_proof_up;
     use crate::ssr::request::{fail, respond, Request};
 
     let request = Request::current()?;
     let subject = subject(&request, &tenant).await?;
     let code = TotpCode::parse(&code).map_err(|e| fail(AppError::invalid("code", e)))?;
     let state = &request.state;
-    let activated = respond(
-        confirm_totp(
+    let (activated, token) = respond(
+        finish_proof_up(
             &state.pool,
             &state.secret_key,
             &subject.user,
+            &subject.principal.session,
             &method_id,
             &code,
             &subject.actor,
@@ -130,9 +130,7 @@ pub async fn totp_confirm(
         )
         .await,
     )?;
-    request
-        .pass_mfa(&subject.principal, &subject.tenant.id, Amr::Otp)
-        .await?;
+    request.set_session_cookie(&token)?;
     Ok(ProofUpDone {
         recovery_codes: activated
             .recovery_codes
@@ -143,6 +141,54 @@ pub async fn totp_confirm(
     })
 }
 
+/// What kind of code the challenge got.
+#[cfg(feature = "ssr")]
+enum CodeKind {
+    App,
+    Recovery,
+}
+
+/// Passes the challenge with `code`, records it on the session and goes on
+/// to `next`.
+#[cfg(feature = "ssr")]
+async fn pass(
+    tenant: &str,
+    kind: CodeKind,
+    code: &str,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use crate::domain::TotpCode;
+    use crate::mfa::ssr::methods::{pass_challenge, Offered};
+    use crate::ssr::request::{fail, respond, Request};
+
+    let request = Request::current()?;
+    let subject = subject(&request, tenant).await?;
+    let totp;
+    let offered = match kind {
+        CodeKind::Recovery => Offered::RecoveryCode(code),
+        CodeKind::App => {
+            totp = TotpCode::parse(code).map_err(|e| fail(AppError::invalid("code", e)))?;
+            Offered::Totp(&totp)
+        }
+    };
+    let state = &request.state;
+    let token = respond(
+        pass_challenge(
+            &state.pool,
+            &state.secret_key,
+            &subject.user,
+            &subject.principal.session,
+            offered,
+            &subject.actor,
+            state.now(),
+        )
+        .await,
+    )?;
+    request.set_session_cookie(&token)?;
+    leptos_axum::redirect(&local_or_home(next));
+    Ok(())
+}
+
 /// The challenge: a code from the authenticator app. Passing rotates the
 /// session, records the MFA with the tenant and goes on to `next`.
 #[server(endpoint = "mfa_verify")]
@@ -151,30 +197,7 @@ pub async fn mfa_verify(
     code: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::domain::TotpCode;
-    use crate::mfa::ssr::methods::verify_totp;
-    use crate::ssr::request::{fail, respond, Request};
-
-    let request = Request::current()?;
-    let subject = subject(&request, &tenant).await?;
-    let code = TotpCode::parse(&code).map_err(|e| fail(AppError::invalid("code", e)))?;
-    let state = &request.state;
-    let passed = respond(
-        verify_totp(
-            &state.pool,
-            &state.secret_key,
-            &subject.user,
-            &code,
-            &subject.actor,
-            state.now(),
-        )
-        .await,
-    )?;
-    request
-        .pass_mfa(&subject.principal, &subject.tenant.id, passed.amr)
-        .await?;
-    leptos_axum::redirect(&local_or_home(next));
-    Ok(())
+    pass(&tenant, CodeKind::App, &code, next).await
 }
 
 /// The challenge passed with a recovery code instead of a method.
@@ -184,26 +207,5 @@ pub async fn mfa_recover(
     code: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::mfa::ssr::methods::verify_recovery_code;
-    use crate::ssr::request::{respond, Request};
-
-    let request = Request::current()?;
-    let subject = subject(&request, &tenant).await?;
-    let state = &request.state;
-    let passed = respond(
-        verify_recovery_code(
-            &state.pool,
-            &state.secret_key,
-            &subject.user,
-            &code,
-            &subject.actor,
-            state.now(),
-        )
-        .await,
-    )?;
-    request
-        .pass_mfa(&subject.principal, &subject.tenant.id, passed.amr)
-        .await?;
-    leptos_axum::redirect(&local_or_home(next));
-    Ok(())
+    pass(&tenant, CodeKind::Recovery, &code, next).await
 }

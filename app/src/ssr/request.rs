@@ -9,12 +9,9 @@ use axum::extract::ConnectInfo;
 use http::request::Parts;
 use leptos::prelude::use_context;
 
-use super::db;
 use super::state::AppState;
 use super::Actor;
-use crate::auth::ssr::session::{
-    id_hash_from_headers, rotate_with_mfa, set_cookie, Amr, SessionToken,
-};
+use crate::auth::ssr::session::{id_hash_from_headers, set_cookie, SessionToken};
 use crate::auth::ssr::{self, AdminContext, Identity, Principal, Role, SignedIn};
 use crate::error::AppError;
 
@@ -95,24 +92,6 @@ impl Request {
         )?;
         self.set_session_cookie(&signed_in.token)?;
         Ok(signed_in)
-    }
-
-    /// Records a passed MFA with `tenant_id` on the caller's session — which
-    /// rotates its id — and hands the new cookie to the browser.
-    pub async fn pass_mfa(
-        &self,
-        principal: &Principal,
-        tenant_id: &str,
-        method: Amr,
-    ) -> Result<(), AppError> {
-        let now = self.state.now();
-        let token = respond(
-            db::write(&self.state.pool, async |tx| {
-                rotate_with_mfa(tx, &principal.session, tenant_id, method, now).await
-            })
-            .await,
-        )?;
-        self.set_session_cookie(&token)
     }
 
     /// Hands a new session's cookie to the browser.

@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use super::recovery::{self, RecoveryCode};
 use super::throttle::{self, Scope};
 use super::totp::{self, TotpSecret, SECRET_BYTES};
-use crate::auth::ssr::session::Amr;
+use crate::auth::ssr::session::{rotate_with_mfa, Amr, Session, SessionToken};
 use crate::domain::{DisplayName, TotpCode};
 use crate::error::AppError;
 use crate::mfa::MethodKind;
@@ -188,76 +188,90 @@ pub async fn confirm_totp(
     actor: &Actor,
     now: UnixTime,
 ) -> Result<Activated> {
-    let kind = MethodKind::Totp.as_str();
     db::write(pool, async |tx| {
-        let Some(row) = sqlx::query!(
-            "SELECT display_name, sealed_secret, created_at FROM auth_methods
-             WHERE id = $1 AND user_id = $2 AND kind = $3 AND activated_at IS NULL",
-            method_id,
-            user.id,
-            kind
-        )
-        .fetch_optional(tx.conn())
-        .await?
-        else {
-            return Ok(Err(AppError::NotFound(
-                "The authenticator app being set up".into(),
-            )));
-        };
-        if throttle::must_wait(tx, Scope::Totp, &user.id, now).await? {
-            let event = challenge_failed(actor, user, kind, now, "throttled");
-            audit::record(tx, event).await?;
-            return Ok(Err(code_refused()));
-        }
-        let secret = open_totp_secret(key, method_id, &user.id, &row.sealed_secret)?;
-        let activated = match totp::matched_step(&secret, code, now) {
-            Some(step) => {
-                sqlx::query!(
+        confirm_totp_in(tx, key, user, method_id, code, actor, now).await
+    })
+    .await?
+    .map_err(Into::into)
+}
+
+/// [`confirm_totp`] inside the caller's transaction; a refusal comes back as
+/// `Ok(Err(..))`, with what it counted and audited written.
+pub async fn confirm_totp_in(
+    tx: &mut Tx,
+    key: &SecretKey,
+    user: &User,
+    method_id: &str,
+    code: &TotpCode,
+    actor: &Actor,
+    now: UnixTime,
+) -> Result<Result<Activated, AppError>> {
+    let kind = MethodKind::Totp.as_str();
+    let Some(row) = sqlx::query!(
+        "SELECT display_name, sealed_secret, created_at FROM auth_methods
+         WHERE id = $1 AND user_id = $2 AND kind = $3 AND activated_at IS NULL",
+        method_id,
+        user.id,
+        kind
+    )
+    .fetch_optional(tx.conn())
+    .await?
+    else {
+        return Ok(Err(AppError::NotFound(
+            "The authenticator app being set up".into(),
+        )));
+    };
+    if throttle::must_wait(tx, Scope::Totp, &user.id, now).await? {
+        let event = challenge_failed(actor, user, kind, now, "throttled");
+        audit::record(tx, event).await?;
+        return Ok(Err(code_refused()));
+    }
+    let secret = open_totp_secret(key, method_id, &user.id, &row.sealed_secret)?;
+    let activated = match totp::matched_step(&secret, code, now) {
+        Some(step) => {
+            sqlx::query!(
                 "UPDATE auth_methods SET activated_at = $1, last_used_at = $1, last_used_step = $2
-                 WHERE id = $3 AND activated_at IS NULL",
+             WHERE id = $3 AND activated_at IS NULL",
                 now,
                 step,
                 method_id
             )
-                .execute(tx.conn())
-                .await?
-                .rows_affected()
-                    == 1
-            }
-            None => false,
-        };
-        if !activated {
-            count_failure(tx, user, actor, Scope::Totp, MethodKind::Totp.as_str(), now).await?;
-            return Ok(Err(code_refused()));
+            .execute(tx.conn())
+            .await?
+            .rows_affected()
+                == 1
         }
-        throttle::clear(tx, Scope::Totp, &user.id).await?;
-        let first = recovery::count_unused(tx, &user.id).await? == 0
-            && count_active(tx, &user.id).await? == 1;
-        let recovery_codes = if first {
-            recovery::replace_codes(tx, key, &user.id, now).await?
-        } else {
-            Vec::new()
-        };
-        let event = Event::success(Action::MfaMethodAdded, now)
-            .by(actor)
-            .tenant(&user.tenant_id)
-            .target(user.upn.as_str())
-            .detail(serde_json::json!({ "methodId": method_id, "kind": kind }));
-        audit::record(tx, event).await?;
-        Ok(Ok(Activated {
-            method: Method {
-                id: method_id.to_owned(),
-                user_id: user.id.clone(),
-                kind: MethodKind::Totp,
-                display_name: row.display_name,
-                created_at: row.created_at,
-                last_used_at: Some(now),
-            },
-            recovery_codes,
-        }))
-    })
-    .await?
-    .map_err(Into::into)
+        None => false,
+    };
+    if !activated {
+        count_failure(tx, user, actor, Scope::Totp, MethodKind::Totp.as_str(), now).await?;
+        return Ok(Err(code_refused()));
+    }
+    throttle::clear(tx, Scope::Totp, &user.id).await?;
+    let first =
+        recovery::count_unused(tx, &user.id).await? == 0 && count_active(tx, &user.id).await? == 1;
+    let recovery_codes = if first {
+        recovery::replace_codes(tx, key, &user.id, now).await?
+    } else {
+        Vec::new()
+    };
+    let event = Event::success(Action::MfaMethodAdded, now)
+        .by(actor)
+        .tenant(&user.tenant_id)
+        .target(user.upn.as_str())
+        .detail(serde_json::json!({ "methodId": method_id, "kind": kind }));
+    audit::record(tx, event).await?;
+    Ok(Ok(Activated {
+        method: Method {
+            id: method_id.to_owned(),
+            user_id: user.id.clone(),
+            kind: MethodKind::Totp,
+            display_name: row.display_name,
+            created_at: row.created_at,
+            last_used_at: Some(now),
+        },
+        recovery_codes,
+    }))
 }
 
 async fn count_active(conn: &mut Conn, user_id: &str) -> Result<i64> {
@@ -290,63 +304,76 @@ pub async fn verify_totp(
     actor: &Actor,
     now: UnixTime,
 ) -> Result<Passed> {
-    let kind = MethodKind::Totp.as_str();
     db::write(pool, async |tx| {
-        if throttle::must_wait(tx, Scope::Totp, &user.id, now).await? {
-            let event = challenge_failed(actor, user, kind, now, "throttled");
-            audit::record(tx, event).await?;
-            return Ok(Err(code_refused()));
-        }
-        let methods = sqlx::query!(
-            "SELECT id, sealed_secret FROM auth_methods
-             WHERE user_id = $1 AND kind = $2 AND activated_at IS NOT NULL",
-            user.id,
-            kind
-        )
-        .fetch_all(tx.conn())
-        .await?;
-        for method in methods {
-            // One method that does not open must not lock its user out of
-            // the others: it is logged and skipped.
-            let secret = match open_totp_secret(key, &method.id, &user.id, &method.sealed_secret) {
-                Ok(secret) => secret,
-                Err(error) => {
-                    let error = crate::ssr::Chain(&error).to_string();
-                    tracing::error!(method = %method.id, %error, "an MFA method does not open");
-                    continue;
-                }
-            };
-            let Some(step) = totp::matched_step(&secret, code, now) else {
-                continue;
-            };
-            let accepted = sqlx::query!(
-                "UPDATE auth_methods SET last_used_step = $1, last_used_at = $2
-                 WHERE id = $3 AND (last_used_step IS NULL OR last_used_step < $1)",
-                step,
-                now,
-                method.id
-            )
-            .execute(tx.conn())
-            .await?;
-            if accepted.rows_affected() == 1 {
-                throttle::clear(tx, Scope::Totp, &user.id).await?;
-                let event = Event::success(Action::MfaChallengePassed, now)
-                    .by(actor)
-                    .tenant(&user.tenant_id)
-                    .target(user.upn.as_str())
-                    .detail(serde_json::json!({ "kind": kind, "methodId": method.id }));
-                audit::record(tx, event).await?;
-                return Ok(Ok(Passed {
-                    method_id: Some(method.id),
-                    amr: Amr::Otp,
-                }));
-            }
-        }
-        count_failure(tx, user, actor, Scope::Totp, kind, now).await?;
-        Ok(Err(code_refused()))
+        verify_totp_in(tx, key, user, code, actor, now).await
     })
     .await?
     .map_err(Into::into)
+}
+
+/// [`verify_totp`] inside the caller's transaction; a refusal comes back as
+/// `Ok(Err(..))`, with what it counted and audited written.
+pub async fn verify_totp_in(
+    tx: &mut Tx,
+    key: &SecretKey,
+    user: &User,
+    code: &TotpCode,
+    actor: &Actor,
+    now: UnixTime,
+) -> Result<Result<Passed, AppError>> {
+    let kind = MethodKind::Totp.as_str();
+    if throttle::must_wait(tx, Scope::Totp, &user.id, now).await? {
+        let event = challenge_failed(actor, user, kind, now, "throttled");
+        audit::record(tx, event).await?;
+        return Ok(Err(code_refused()));
+    }
+    let methods = sqlx::query!(
+        "SELECT id, sealed_secret FROM auth_methods
+         WHERE user_id = $1 AND kind = $2 AND activated_at IS NOT NULL",
+        user.id,
+        kind
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    for method in methods {
+        // One method that does not open must not lock its user out of
+        // the others: it is logged and skipped.
+        let secret = match open_totp_secret(key, &method.id, &user.id, &method.sealed_secret) {
+            Ok(secret) => secret,
+            Err(error) => {
+                let error = crate::ssr::Chain(&error).to_string();
+                tracing::error!(method = %method.id, %error, "an MFA method does not open");
+                continue;
+            }
+        };
+        let Some(step) = totp::matched_step(&secret, code, now) else {
+            continue;
+        };
+        let accepted = sqlx::query!(
+            "UPDATE auth_methods SET last_used_step = $1, last_used_at = $2
+             WHERE id = $3 AND (last_used_step IS NULL OR last_used_step < $1)",
+            step,
+            now,
+            method.id
+        )
+        .execute(tx.conn())
+        .await?;
+        if accepted.rows_affected() == 1 {
+            throttle::clear(tx, Scope::Totp, &user.id).await?;
+            let event = Event::success(Action::MfaChallengePassed, now)
+                .by(actor)
+                .tenant(&user.tenant_id)
+                .target(user.upn.as_str())
+                .detail(serde_json::json!({ "kind": kind, "methodId": method.id }));
+            audit::record(tx, event).await?;
+            return Ok(Ok(Passed {
+                method_id: Some(method.id),
+                amr: Amr::Otp,
+            }));
+        }
+    }
+    count_failure(tx, user, actor, Scope::Totp, kind, now).await?;
+    Ok(Err(code_refused()))
 }
 
 /// Uses one of the user's recovery codes in place of a method; throttled
@@ -360,33 +387,116 @@ pub async fn verify_recovery_code(
     actor: &Actor,
     now: UnixTime,
 ) -> Result<Passed> {
-    let kind = "recoveryCode";
     db::write(pool, async |tx| {
-        let refused = || AppError::Invalid {
-            field: "code".into(),
-            message: "That recovery code didn't work.".into(),
-        };
-        if throttle::must_wait(tx, Scope::RecoveryCode, &user.id, now).await? {
-            let event = challenge_failed(actor, user, kind, now, "throttled");
-            audit::record(tx, event).await?;
-            return Ok(Err(refused()));
-        }
-        if !recovery::use_code(tx, key, &user.id, code, now).await? {
-            count_failure(tx, user, actor, Scope::RecoveryCode, kind, now).await?;
-            return Ok(Err(refused()));
-        }
-        throttle::clear(tx, Scope::RecoveryCode, &user.id).await?;
-        let left = recovery::count_unused(tx, &user.id).await?;
-        let event = Event::success(Action::RecoveryCodeUsed, now)
-            .by(actor)
-            .tenant(&user.tenant_id)
-            .target(user.upn.as_str())
-            .detail(serde_json::json!({ "left": left }));
+        verify_recovery_code_in(tx, key, user, code, actor, now).await
+    })
+    .await?
+    .map_err(Into::into)
+}
+
+/// [`verify_recovery_code`] inside the caller's transaction; a refusal comes back as
+/// `Ok(Err(..))`, with what it counted and audited written.
+pub async fn verify_recovery_code_in(
+    tx: &mut Tx,
+    key: &SecretKey,
+    user: &User,
+    code: &str,
+    actor: &Actor,
+    now: UnixTime,
+) -> Result<Result<Passed, AppError>> {
+    let kind = "recoveryCode";
+    let refused = || AppError::Invalid {
+        field: "code".into(),
+        message: "That recovery code didn't work.".into(),
+    };
+    if throttle::must_wait(tx, Scope::RecoveryCode, &user.id, now).await? {
+        let event = challenge_failed(actor, user, kind, now, "throttled");
         audit::record(tx, event).await?;
-        Ok(Ok(Passed {
-            method_id: None,
-            amr: Amr::Mfa,
-        }))
+        return Ok(Err(refused()));
+    }
+    if !recovery::use_code(tx, key, &user.id, code, now).await? {
+        count_failure(tx, user, actor, Scope::RecoveryCode, kind, now).await?;
+        return Ok(Err(refused()));
+    }
+    throttle::clear(tx, Scope::RecoveryCode, &user.id).await?;
+    let left = recovery::count_unused(tx, &user.id).await?;
+    let event = Event::success(Action::RecoveryCodeUsed, now)
+        .by(actor)
+        .tenant(&user.tenant_id)
+        .target(user.upn.as_str())
+        .detail(serde_json::json!({ "left": left }));
+    audit::record(tx, event).await?;
+    Ok(Ok(Passed {
+        method_id: None,
+        amr: Amr::Mfa,
+    }))
+}
+
+/// What a person offers at the challenge.
+#[derive(Debug, Clone, Copy)]
+pub enum Offered<'a> {
+    /// A code from an authenticator app.
+    Totp(&'a TotpCode),
+    /// One of the recovery codes.
+    RecoveryCode(&'a str),
+}
+
+/// The challenge, start to end: checks what was offered and, when it
+/// passes, records the MFA with the user's tenant on `session` (rotating
+/// its id) — in one transaction, so a code is spent exactly when the
+/// session gains the MFA. Answers the new session's token.
+#[allow(clippy::too_many_arguments)] // the challenge's context, spelled out
+pub async fn pass_challenge(
+    pool: &Pool,
+    key: &SecretKey,
+    user: &User,
+    session: &Session,
+    offered: Offered<'_>,
+    actor: &Actor,
+    now: UnixTime,
+) -> Result<SessionToken> {
+    db::write(pool, async |tx| {
+        let passed = match offered {
+            Offered::Totp(code) => verify_totp_in(tx, key, user, code, actor, now).await?,
+            Offered::RecoveryCode(code) => {
+                verify_recovery_code_in(tx, key, user, code, actor, now).await?
+            }
+        };
+        match passed {
+            Ok(passed) => {
+                let token = rotate_with_mfa(tx, session, &user.tenant_id, passed.amr, now).await?;
+                Ok(Ok(token))
+            }
+            Err(refused) => Ok(Err(refused)),
+        }
+    })
+    .await?
+    .map_err(Into::into)
+}
+
+/// Proof-up's last step: confirms the authenticator app being set up and,
+/// as proving it counts as passing MFA, records that on `session` —
+/// one transaction. Answers the activation (with any recovery codes) and
+/// the new session's token.
+#[allow(clippy::too_many_arguments)] // the proof-up's context, spelled out
+pub async fn finish_proof_up(
+    pool: &Pool,
+    key: &SecretKey,
+    user: &User,
+    session: &Session,
+    method_id: &str,
+    code: &TotpCode,
+    actor: &Actor,
+    now: UnixTime,
+) -> Result<(Activated, SessionToken)> {
+    db::write(pool, async |tx| {
+        match confirm_totp_in(tx, key, user, method_id, code, actor, now).await? {
+            Ok(activated) => {
+                let token = rotate_with_mfa(tx, session, &user.tenant_id, Amr::Otp, now).await?;
+                Ok(Ok((activated, token)))
+            }
+            Err(refused) => Ok(Err(refused)),
+        }
     })
     .await?
     .map_err(Into::into)
