@@ -36,6 +36,10 @@ pub enum AppError {
     /// (e.g. `licenseCapacityExceeded`).
     #[error("{message}")]
     Refused { code: String, message: String },
+    /// The server is at its limit for expensive work (password hashing);
+    /// answered with `Retry-After`.
+    #[error("Gatehouse is busy right now. Try again in a moment.")]
+    Busy,
     /// Too many wrong attempts (codes, passwords); try again later.
     #[error("Too many attempts. Wait a minute, then ask for a new code.")]
     TooManyAttempts,
@@ -90,6 +94,7 @@ impl AppError {
             Self::Refused { .. } => "refused",
             Self::CrossOrigin => "crossOrigin",
             Self::TooManyAttempts => "tooManyAttempts",
+            Self::Busy => "busy",
             Self::InvitationNotValid => "invitationNotValid",
             Self::Internal => "internal",
             Self::Transport(_) => "transport",
@@ -102,7 +107,7 @@ impl AppError {
             Self::Unauthenticated | Self::MfaRequired | Self::InvalidCredentials => 401,
             Self::Forbidden | Self::CrossOrigin => 403,
             Self::NotFound(_) | Self::InvitationNotValid => 404,
-            Self::TooManyAttempts => 429,
+            Self::TooManyAttempts | Self::Busy => 429,
             Self::Invalid { .. } => 400,
             Self::Conflict(_) => 409,
             Self::Refused { .. } => 422,

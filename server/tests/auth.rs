@@ -206,3 +206,61 @@ async fn the_database_holds_only_a_hash_of_the_session_id() {
     assert_ne!(stored, id);
     assert_eq!(stored, app::ssr::crypto::token_hash(id));
 }
+
+#[tokio::test]
+async fn ten_wrong_passwords_lock_the_account_and_the_address_until_fifteen_minutes_pass() {
+    let app = spawn_app().await;
+    let refused = |response: reqwest::Response| async move {
+        assert_eq!(app_error(response).await, AppError::InvalidCredentials);
+    };
+    for _ in 0..10 {
+        // Past each delay, so that every attempt is counted.
+        app.clock.advance(300);
+        refused(
+            app.sign_in("megan@woodgrove.test", "not her password", None)
+                .await,
+        )
+        .await;
+    }
+    app.clock.advance(60);
+    // The right password gets the same answer while locked, for this
+    // account and for anyone else from the same address.
+    refused(
+        app.sign_in("megan@woodgrove.test", DEMO_PASSWORD, None)
+            .await,
+    )
+    .await;
+    refused(
+        app.sign_in("admin@woodgrove.test", DEMO_PASSWORD, None)
+            .await,
+    )
+    .await;
+    #[derive(serde::Deserialize)]
+    struct Refusal {
+        reason: String,
+    }
+    let reasons: Vec<String> = app
+        .audit_events("signin")
+        .await
+        .iter()
+        .map(|event| event.detail::<Refusal>().reason)
+        .collect();
+    assert_eq!(
+        reasons
+            .iter()
+            .filter(|reason| *reason == "throttled")
+            .count(),
+        2,
+        "{reasons:?}"
+    );
+    app.clock.advance(15 * 60);
+    let response = app
+        .sign_in("megan@woodgrove.test", DEMO_PASSWORD, None)
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "the lock lifts by itself"
+    );
+    assert!(session_cookie(&response).is_some());
+}

@@ -12,6 +12,7 @@ pub mod page;
 pub mod request;
 pub mod seal;
 pub mod state;
+pub mod throttle;
 
 pub use actor::Actor;
 pub use state::AppState;

@@ -111,8 +111,19 @@ impl Request {
 pub fn fail(error: impl Into<AppError>) -> AppError {
     let error = error.into();
     crate::components::set_status(error.status());
+    if error == AppError::Busy {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.insert_header(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static(RETRY_AFTER_SECS),
+            );
+        }
+    }
     error
 }
+
+/// How long a client is asked to wait when the server is busy.
+const RETRY_AFTER_SECS: &str = "1";
 
 /// Maps a service result for a server function: internal errors are logged
 /// and hidden, and the status follows the error.

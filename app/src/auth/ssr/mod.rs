@@ -10,6 +10,7 @@ use crate::domain::{Email, HomeKind, Password, TenantSlug, Upn};
 use crate::error::AppError;
 use crate::ssr::audit::{self, Action, Event};
 use crate::ssr::db::{self, Conn};
+use crate::ssr::throttle::{self, Scope};
 use crate::ssr::{Actor, AppState, Result};
 use crate::tenants::ssr::{find_tenant_by_slug, Tenant};
 use crate::users::ssr::{find_credentials_by_upn, find_user_by_id, User};
@@ -201,7 +202,9 @@ pub struct SignedIn {
 /// address) — and starts a new session, revoking `previous_session` (the
 /// id rotates on every sign-in). An unknown name, an account without a
 /// password and a wrong password fail alike, in similar time, and are
-/// audited.
+/// audited. Failures are counted per account name and per client address
+/// (5 delay the next attempt, 10 lock for 15 minutes, and a lock lifts by
+/// itself); a throttled attempt gets the same answer without a hash.
 #[tracing::instrument(skip_all, fields(upn = %upn.as_str()))]
 pub async fn sign_in(
     state: &AppState,
@@ -210,6 +213,19 @@ pub async fn sign_in(
     previous_session: Option<&str>,
     ip: Option<String>,
 ) -> Result<SignedIn> {
+    let now = state.now();
+    let subjects = throttle_subjects(upn, ip.as_deref());
+    let throttled = {
+        let mut conn = state.pool.acquire().await?;
+        let mut throttled = false;
+        for (scope, subject) in &subjects {
+            throttled |= throttle::must_wait(&mut conn, *scope, subject, now).await?;
+        }
+        throttled
+    };
+    if throttled {
+        return refuse_sign_in(state, upn, ip, &[], "throttled").await;
+    }
     let (identity, stored_hash) = {
         let mut conn = state.pool.acquire().await?;
         match find_credentials_by_upn(&mut conn, upn).await? {
@@ -224,23 +240,54 @@ pub async fn sign_in(
         .passwords
         .verify(password.into_inner().into(), stored_hash)
         .await?;
-    match identity.filter(|_| verified) {
-        Some(identity) => start_session(state, identity, previous_session, ip).await,
-        None => {
-            let now = state.now();
-            let actor = Actor::person(upn.as_str(), ip);
-            db::write(&state.pool, async |tx| {
-                let event = Event::failure(Action::SignIn, now)
-                    .by(&actor)
-                    .target(upn.as_str())
-                    .reason("invalidCredentials");
-                audit::record(tx, event).await?;
-                Ok(())
-            })
-            .await?;
-            Err(AppError::InvalidCredentials.into())
+    let Some(identity) = identity.filter(|_| verified) else {
+        return refuse_sign_in(state, upn, ip, &subjects, "invalidCredentials").await;
+    };
+    let signed_in = start_session(state, identity, previous_session, ip).await?;
+    db::write(&state.pool, async |tx| {
+        for (scope, subject) in &subjects {
+            throttle::clear(tx, *scope, subject).await?;
         }
+        Ok(())
+    })
+    .await?;
+    Ok(signed_in)
+}
+
+/// What a password sign-in's failures are counted against: the name typed,
+/// and the client's address when known.
+fn throttle_subjects(upn: &Upn, ip: Option<&str>) -> Vec<(Scope, String)> {
+    let mut subjects = vec![(Scope::SignInAccount, upn.as_str().to_owned())];
+    if let Some(ip) = ip {
+        subjects.push((Scope::SignInAddress, ip.to_owned()));
     }
+    subjects
+}
+
+/// A refused sign-in: audited, counted against `counted`, and answered as
+/// invalid credentials whatever the reason.
+async fn refuse_sign_in(
+    state: &AppState,
+    upn: &Upn,
+    ip: Option<String>,
+    counted: &[(Scope, String)],
+    reason: &str,
+) -> Result<SignedIn> {
+    let now = state.now();
+    let actor = Actor::person(upn.as_str(), ip);
+    db::write(&state.pool, async |tx| {
+        for (scope, subject) in counted {
+            throttle::record_failure(tx, *scope, subject, now).await?;
+        }
+        let event = Event::failure(Action::SignIn, now)
+            .by(&actor)
+            .target(upn.as_str())
+            .reason(reason);
+        audit::record(tx, event).await?;
+        Ok(())
+    })
+    .await?;
+    Err(AppError::InvalidCredentials.into())
 }
 
 /// Starts a session for an identity that has just proven itself, revoking

@@ -1,6 +1,8 @@
 //! Password hashing with argon2id and OWASP's parameters (19 MiB, 2 passes,
 //! 1 lane). Hashing and verifying run on the blocking pool: they take tens of
-//! milliseconds of CPU each.
+//! milliseconds of CPU each. At most one runs per core, and a bounded few
+//! wait: beyond that the answer is `Busy` (429 with `Retry-After`), never a
+//! queue of 19 MiB jobs that grows until memory runs out.
 
 use std::sync::Arc;
 
@@ -29,7 +31,14 @@ fn argon2() -> Argon2<'static> {
 #[derive(Clone)]
 pub struct Passwords {
     dummy_hash: Arc<str>,
+    /// Hashing jobs running or waiting; full means `Busy`.
+    admitted: Arc<tokio::sync::Semaphore>,
+    /// Hashing jobs running: one per core.
+    running: Arc<tokio::sync::Semaphore>,
 }
+
+/// Jobs that may wait for a core, per core.
+const WAITING_PER_CORE: usize = 4;
 
 impl std::fmt::Debug for Passwords {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -41,14 +50,35 @@ impl Passwords {
     pub fn new() -> Result<Self> {
         let random = crate::ssr::crypto::random_token::<32>();
         let dummy_hash = hash_blocking(random.expose_secret())?;
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(Self {
             dummy_hash: dummy_hash.into(),
+            admitted: Arc::new(tokio::sync::Semaphore::new(cores * (1 + WAITING_PER_CORE))),
+            running: Arc::new(tokio::sync::Semaphore::new(cores)),
         })
+    }
+
+    /// Runs a hashing job when a core is free; `Busy` when too many wait.
+    async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let _admitted = self
+            .admitted
+            .try_acquire()
+            .map_err(|_| crate::error::AppError::Busy)?;
+        let _running = self
+            .running
+            .acquire()
+            .await
+            .map_err(|_| crate::error::AppError::Busy)?;
+        tokio::task::spawn_blocking(job).await?
     }
 
     /// The PHC string of a new password.
     pub async fn hash(&self, password: SecretString) -> Result<String> {
-        tokio::task::spawn_blocking(move || hash_blocking(password.expose_secret())).await?
+        self.run(move || hash_blocking(password.expose_secret()))
+            .await
     }
 
     /// Whether `password` matches `stored`; with `None`, verifies against the
@@ -58,15 +88,14 @@ impl Passwords {
             Some(hash) => (hash, true),
             None => (self.dummy_hash.to_string(), false),
         };
-        let matches = tokio::task::spawn_blocking(move || {
-            let parsed = PasswordHash::new(&hash).map_err(Error::PasswordHash)?;
-            Ok::<_, Error>(
-                argon2()
+        let matches = self
+            .run(move || {
+                let parsed = PasswordHash::new(&hash).map_err(Error::PasswordHash)?;
+                Ok(argon2()
                     .verify_password(password.expose_secret().as_bytes(), &parsed)
-                    .is_ok(),
-            )
-        })
-        .await??;
+                    .is_ok())
+            })
+            .await?;
         Ok(known && matches)
     }
 }
@@ -102,6 +131,18 @@ mod tests {
             .verify("Correct horse battery staple".into(), Some(hash))
             .await
             .unwrap());
+    }
+
+    #[tokio::test]
+    async fn when_every_place_in_the_queue_is_taken_hashing_answers_busy_at_once() {
+        let passwords = Passwords::new().unwrap();
+        let places = passwords.admitted.available_permits();
+        let _taken = passwords.admitted.try_acquire_many(places as u32).unwrap();
+        let refused = passwords.verify("anything".into(), None).await;
+        assert!(
+            matches!(refused, Err(Error::Public(crate::error::AppError::Busy))),
+            "{refused:?}"
+        );
     }
 
     #[tokio::test]

@@ -7,7 +7,6 @@
 use secrecy::SecretString;
 
 use super::recovery::{self, RecoveryCode};
-use super::throttle::{self, Scope};
 use super::totp::{self, TotpSecret, SECRET_BYTES};
 use crate::auth::ssr::session::{rotate_with_mfa, Amr, Session, SessionToken};
 use crate::domain::{DisplayName, TotpCode};
@@ -18,6 +17,7 @@ use crate::ssr::clock::UnixTime;
 use crate::ssr::db::{self, Conn, Pool, Tx};
 use crate::ssr::seal::{open_in_context, seal_in_context};
 use crate::ssr::state::SecretKey;
+use crate::ssr::throttle::{self, Scope};
 use crate::ssr::{Actor, Error, Result, Stored};
 use crate::tenants::ssr::Tenant;
 use crate::users::ssr::User;

@@ -5,9 +5,9 @@
 //!   app, and the challenge;
 //! - [`totp`]: authenticator-app codes (RFC 6238), key URIs and QR codes;
 //! - [`recovery`]: the single-use recovery codes;
-//! - [`throttle`]: failure counts, delays and locks, in the database.
+//!
+//! Guesses are throttled by `crate::ssr::throttle`.
 
 pub mod methods;
 pub mod recovery;
-pub mod throttle;
 pub mod totp;

@@ -1,4 +1,5 @@
-//! Throttling guesses (DESIGN §5), kept in the database so that every
+//! Throttling guesses (DESIGN §5) — MFA codes, recovery codes, passwords —
+//! kept in the database so that every
 //! server process sees the same counts: after 5 consecutive failures each
 //! attempt waits longer (15 s, 30 s, 1 min, 2 min, 4 min); after 10 the
 //! check is locked for 15 minutes. A success clears the count; a lock
@@ -24,6 +25,10 @@ pub enum Scope {
     Totp,
     /// The recovery codes of a user object.
     RecoveryCode,
+    /// Password sign-ins to one account (by the name typed).
+    SignInAccount,
+    /// Password sign-ins from one client address.
+    SignInAddress,
 }
 
 impl Scope {
@@ -31,6 +36,8 @@ impl Scope {
         match self {
             Self::Totp => "totp",
             Self::RecoveryCode => "recovery_code",
+            Self::SignInAccount => "signin_account",
+            Self::SignInAddress => "signin_address",
         }
     }
 }
