@@ -197,7 +197,7 @@ pub async fn confirm_totp(
 
 /// [`confirm_totp`] inside the caller's transaction; a refusal comes back as
 /// `Ok(Err(..))`, with what it counted and audited written.
-pub async fn confirm_totp_in(
+async fn confirm_totp_in(
     tx: &mut Tx,
     key: &SecretKey,
     user: &User,
@@ -313,7 +313,7 @@ pub async fn verify_totp(
 
 /// [`verify_totp`] inside the caller's transaction; a refusal comes back as
 /// `Ok(Err(..))`, with what it counted and audited written.
-pub async fn verify_totp_in(
+async fn verify_totp_in(
     tx: &mut Tx,
     key: &SecretKey,
     user: &User,
@@ -396,7 +396,7 @@ pub async fn verify_recovery_code(
 
 /// [`verify_recovery_code`] inside the caller's transaction; a refusal comes back as
 /// `Ok(Err(..))`, with what it counted and audited written.
-pub async fn verify_recovery_code_in(
+async fn verify_recovery_code_in(
     tx: &mut Tx,
     key: &SecretKey,
     user: &User,
