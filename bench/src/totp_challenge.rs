@@ -9,9 +9,7 @@
 //!
 //! `cargo run --release -p bench --bin totp-challenge [-- COUNT CONCURRENCY]`
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use app::auth::ssr::session::set_cookie;
 use app::auth::ssr::{start_session, Identity};
@@ -19,11 +17,10 @@ use app::domain::{DisplayName, NewPassword, TenantSlug, TotpCode, Upn};
 use app::mfa::ssr::methods::{begin_totp, confirm_totp};
 use app::mfa::ssr::totp::{code_at, TotpSecret, STEP_SECS};
 use app::ssr::clock::{Clock, SystemClock};
-use app::ssr::config::PublicUrl;
 use app::ssr::Actor;
 use app::users::ssr::{create_member, NewMember};
+use bench::{count_and_concurrency, ms, run, Bench};
 use secrecy::ExposeSecret;
-use server::startup::{self, Settings};
 
 struct Member {
     cookie: String,
@@ -32,29 +29,11 @@ struct Member {
 
 #[tokio::main]
 async fn main() {
-    let mut args = std::env::args().skip(1);
-    let count: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1_000);
-    let concurrency: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(16);
-
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let listener = startup::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let base = format!("http://{addr}");
-    let settings = Settings {
-        database_url: format!("sqlite:{}", dir.path().join("bench.db").display()),
-        public_url: PublicUrl::parse(&base).expect("public URL"),
-        smtp_url: None,
-        secret_key: None,
-        secret_key_file: dir.path().join("secret.key"),
-        demo: true,
-        site_root: dir.path().display().to_string(),
-    };
+    let (count, concurrency) = count_and_concurrency(1_000);
     let clock = Arc::new(SystemClock);
-    let state = startup::build_state(&settings, addr, clock.clone())
-        .await
-        .expect("state");
+    let mut bench = Bench::prepare(clock.clone()).await;
+    let state = bench.state.clone();
+    let base = bench.base.clone();
     let slug = TenantSlug::parse("woodgrove").expect("slug");
     let tenant =
         app::tenants::ssr::require_tenant(&mut state.pool.acquire().await.expect("conn"), &slug)
@@ -106,8 +85,7 @@ async fn main() {
             .to_owned();
         members.push(Member { cookie, secret });
     }
-    let served = state.clone();
-    tokio::spawn(async move { startup::serve(listener, served, std::future::pending()).await });
+    bench.serve();
     let client = reqwest::Client::new();
 
     let statics = run(count, concurrency, |_| {
@@ -151,48 +129,11 @@ async fn main() {
         "TOTP challenge: {count} POST /api/mfa_verify, {concurrency} concurrent: {:.0} requests/s; \
          latency p50 {:.1} ms, p95 {:.1} ms",
         challenges.per_second,
-        challenges.p50.as_secs_f64() * 1000.0,
-        challenges.p95.as_secs_f64() * 1000.0,
+        ms(challenges.p50),
+        ms(challenges.p95),
     );
     println!(
         "ratio: {:.2} (DESIGN §6 budget ≥ 0.30)",
         challenges.per_second / statics.per_second
     );
-}
-
-struct Figures {
-    per_second: f64,
-    p50: Duration,
-    p95: Duration,
-}
-
-/// Sends `count` requests, `concurrency` at a time; `request(i)` makes the
-/// i-th (and checks its answer).
-async fn run<F, Fut>(count: usize, concurrency: usize, request: F) -> Figures
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    use futures::stream::{self, StreamExt};
-    let started = Instant::now();
-    let mut latencies: Vec<Duration> = stream::iter(0..count)
-        .map(|i| {
-            let sent = Instant::now();
-            let done = request(i);
-            async move {
-                done.await;
-                sent.elapsed()
-            }
-        })
-        .buffer_unordered(concurrency)
-        .collect()
-        .await;
-    let elapsed = started.elapsed();
-    latencies.sort();
-    let at = |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1)];
-    Figures {
-        per_second: count as f64 / elapsed.as_secs_f64(),
-        p50: at(0.50),
-        p95: at(0.95),
-    }
 }

@@ -1,0 +1,118 @@
+//! What every benchmark shares: a real Gatehouse on loopback with a fresh
+//! SQLite file and the demo data, the command line's COUNT and CONCURRENCY,
+//! and the load loop with its figures.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::ssr::clock::Clock;
+use app::ssr::config::PublicUrl;
+use app::ssr::AppState;
+use server::startup::{self, Settings};
+
+/// A server being prepared: its state is there for set-up through the
+/// services; [`Bench::serve`] opens it to HTTP.
+pub struct Bench {
+    pub base: String,
+    pub state: AppState,
+    listener: Option<tokio::net::TcpListener>,
+    _dir: tempfile::TempDir,
+}
+
+impl Bench {
+    /// Gatehouse with the demo data on a free loopback port and `clock`.
+    pub async fn prepare(clock: Arc<dyn Clock>) -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let listener = startup::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let base = format!("http://{addr}");
+        let settings = Settings {
+            database_url: format!("sqlite:{}", dir.path().join("bench.db").display()),
+            public_url: PublicUrl::parse(&base).expect("public URL"),
+            smtp_url: None,
+            secret_key: None,
+            secret_key_file: dir.path().join("secret.key"),
+            demo: true,
+            site_root: dir.path().display().to_string(),
+        };
+        let state = startup::build_state(&settings, addr, clock)
+            .await
+            .expect("state");
+        Self {
+            base,
+            state,
+            listener: Some(listener),
+            _dir: dir,
+        }
+    }
+
+    /// Starts answering HTTP (once).
+    pub fn serve(&mut self) {
+        if let Some(listener) = self.listener.take() {
+            let state = self.state.clone();
+            tokio::spawn(startup::serve(listener, state, std::future::pending()));
+        }
+    }
+}
+
+/// COUNT and CONCURRENCY from the command line, with defaults.
+pub fn count_and_concurrency(default_count: usize) -> (usize, usize) {
+    let mut args = std::env::args().skip(1);
+    let count = args
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default_count);
+    let concurrency = args.next().and_then(|n| n.parse().ok()).unwrap_or(16);
+    (count, concurrency)
+}
+
+/// Throughput and latency of one run.
+pub struct Figures {
+    pub elapsed: Duration,
+    pub per_second: f64,
+    pub p50: Duration,
+    pub p95: Duration,
+    pub p99: Duration,
+}
+
+/// Sends `count` requests, `concurrency` at a time; `request(i)` makes the
+/// i-th and checks its answer.
+pub async fn run<F, Fut>(count: usize, concurrency: usize, request: F) -> Figures
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    use futures::stream::{self, StreamExt};
+    let started = Instant::now();
+    let mut latencies: Vec<Duration> = stream::iter(0..count)
+        .map(|i| {
+            let sent = Instant::now();
+            let done = request(i);
+            async move {
+                done.await;
+                sent.elapsed()
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let at = |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1)];
+    Figures {
+        elapsed,
+        per_second: count as f64 / elapsed.as_secs_f64(),
+        p50: at(0.50),
+        p95: at(0.95),
+        p99: at(0.99),
+    }
+}
+
+/// Milliseconds, for printing.
+pub fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
