@@ -35,16 +35,6 @@ pub struct Page<T, K> {
     pub next: Option<K>,
 }
 
-impl<T, K> Page<T, K> {
-    /// The same page with each row converted (e.g. to its wire type).
-    pub fn map<U>(self, convert: impl FnMut(T) -> U) -> Page<U, K> {
-        Page {
-            items: self.items.into_iter().map(convert).collect(),
-            next: self.next,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

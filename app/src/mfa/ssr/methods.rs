@@ -283,10 +283,9 @@ async fn count_active(conn: &mut Conn, user_id: &str) -> Result<i64> {
     .await?)
 }
 
-/// A passed challenge: which method, and the `amr` value it adds.
+/// A passed challenge: the `amr` value it adds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Passed {
-    pub method_id: Option<String>,
     pub amr: Amr,
 }
 
@@ -366,10 +365,7 @@ async fn verify_totp_in(
                 .target(user.upn.as_str())
                 .detail(serde_json::json!({ "kind": kind, "methodId": method.id }));
             audit::record(tx, event).await?;
-            return Ok(Ok(Passed {
-                method_id: Some(method.id),
-                amr: Amr::Otp,
-            }));
+            return Ok(Ok(Passed { amr: Amr::Otp }));
         }
     }
     count_failure(tx, user, actor, Scope::Totp, kind, now).await?;
@@ -426,10 +422,7 @@ async fn verify_recovery_code_in(
         .target(user.upn.as_str())
         .detail(serde_json::json!({ "left": left }));
     audit::record(tx, event).await?;
-    Ok(Ok(Passed {
-        method_id: None,
-        amr: Amr::Mfa,
-    }))
+    Ok(Ok(Passed { amr: Amr::Mfa }))
 }
 
 /// What a person offers at the challenge.
