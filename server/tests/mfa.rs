@@ -256,3 +256,34 @@ async fn a_method_being_set_up_by_someone_else_cannot_be_confirmed() {
     assert!(matches!(app_error(response).await, AppError::NotFound(_)));
     assert!(!app.mfa_for("woodgrove", &admin).await.has_methods);
 }
+
+#[tokio::test]
+async fn a_further_method_needs_a_recent_mfa_so_a_password_alone_cannot_add_one() {
+    let app = spawn_app().await;
+    let cookie = app.signed_in("admin@woodgrove.test").await;
+    let first = app.mfa_for("woodgrove", &cookie).await;
+    assert!(first.may_add, "the first method is proof-up");
+    let proofed = app.proof_up("woodgrove", &cookie).await;
+    assert!(app.mfa_for("woodgrove", &proofed.cookie).await.may_add);
+
+    // A new sign-in with the password only: no adding.
+    let password_only = app.signed_in("admin@woodgrove.test").await;
+    assert!(!app.mfa_for("woodgrove", &password_only).await.may_add);
+    let form = [("tenant", "woodgrove"), ("name", "Thief's phone")];
+    let refused = app.call("totp_begin", &form, Some(&password_only)).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app_error(refused).await, AppError::MfaRequired);
+
+    // Ten minutes after the MFA, the proof-up session needs a step-up too.
+    app.clock.advance(app::mfa::ssr::step_up::STEP_UP_SECS + 1);
+    assert!(!app.mfa_for("woodgrove", &proofed.cookie).await.may_add);
+    let stale = app.call("totp_begin", &form, Some(&proofed.cookie)).await;
+    assert_eq!(app_error(stale).await, AppError::MfaRequired);
+
+    // After the challenge, adding works again.
+    let code = app.code(&proofed.secret);
+    let passed = app.verify("woodgrove", &code, &proofed.cookie).await;
+    let stepped_up = session_cookie(&passed).expect("the session rotates");
+    let setup: TotpSetupView = app.fetch("totp_begin", &form, Some(&stepped_up)).await;
+    assert!(setup.qr_svg.contains("<svg"));
+}

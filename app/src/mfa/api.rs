@@ -42,6 +42,28 @@ async fn subject(request: &crate::ssr::request::Request, slug: &str) -> Result<S
     })
 }
 
+/// Whether the subject may add a method now: always for their first (that
+/// is proof-up), else only with a recent MFA with the tenant (step-up) —
+/// a password alone must not be enough to add the thief's authenticator.
+#[cfg(feature = "ssr")]
+async fn may_add_method(
+    request: &crate::ssr::request::Request,
+    subject: &Subject,
+) -> Result<bool, AppError> {
+    use crate::mfa::ssr::methods::list_methods;
+    use crate::mfa::ssr::step_up::has_recent_mfa;
+    use crate::ssr::request::respond;
+
+    let mut conn = respond(request.state.pool.acquire().await.map_err(Into::into))?;
+    let methods = respond(list_methods(&mut conn, &subject.user.id).await)?;
+    if methods.is_empty() {
+        return Ok(true);
+    }
+    let session = &subject.principal.session;
+    let now = request.state.now();
+    respond(has_recent_mfa(&mut conn, session, &subject.tenant.id, now).await)
+}
+
 /// `next` when it is a local path; My Apps otherwise.
 #[cfg(feature = "ssr")]
 fn local_or_home(next: Option<String>) -> String {
@@ -59,11 +81,14 @@ pub async fn mfa_for_tenant(tenant: String, next: Option<String>) -> Result<MfaC
     let subject = subject(&request, &tenant).await?;
     let mut conn = respond(request.state.pool.acquire().await.map_err(Into::into))?;
     let methods = respond(list_methods(&mut conn, &subject.user.id).await)?;
+    drop(conn);
+    let may_add = may_add_method(&request, &subject).await?;
     Ok(MfaContext {
         tenant_slug: subject.tenant.slug.as_str().to_owned(),
         tenant_name: subject.tenant.display_name,
         upn: subject.user.upn.as_str().to_owned(),
         has_methods: !methods.is_empty(),
+        may_add,
         next: local_or_home(next),
     })
 }
@@ -80,6 +105,9 @@ pub async fn totp_begin(tenant: String, name: String) -> Result<TotpSetupView, A
     let request = Request::current()?;
     let subject = subject(&request, &tenant).await?;
     let name = DisplayName::parse(&name).map_err(|e| fail(AppError::invalid("name", e)))?;
+    if !may_add_method(&request, &subject).await? {
+        return Err(fail(AppError::MfaRequired));
+    }
     let state = &request.state;
     let enrolment = respond(
         begin_totp(

@@ -57,6 +57,9 @@ pub struct MfaContext {
     pub upn: String,
     /// Whether it has an active method (else: proof-up first).
     pub has_methods: bool,
+    /// Whether another method may be added now: the first always, a
+    /// further one after a recent MFA with the tenant (step-up).
+    pub may_add: bool,
     /// The local path to continue to.
     pub next: String,
 }

@@ -3,7 +3,8 @@
 //! and later the OIDC authorize endpoint and redemption send people to.
 //! Today: an authenticator app from a QR code (or the secret typed in),
 //! confirmed with its first code; the first method brings recovery codes,
-//! shown once.
+//! shown once. A further method needs a recent MFA first (step-up): the
+//! page sends the browser through the challenge and back.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -29,10 +30,18 @@ pub fn MfaSetupPage() -> impl IntoView {
             view! { <p class="loading">"Loading…"</p> }
         }>
             {move || Suspend::new(async move {
+                let here = current_path(location.pathname, location.search);
                 match context.await {
+                    Ok(context) if !context.may_add => {
+                        let path = format!(
+                            "/mfa/verify?tenant={}&next={}",
+                            encode_query_value(&context.tenant_slug),
+                            encode_query_value(&here),
+                        );
+                        view! { <Redirect path /> }.into_any()
+                    }
                     Ok(context) => view! { <SetupSteps context /> }.into_any(),
                     Err(AppError::Unauthenticated) => {
-                        let here = current_path(location.pathname, location.search);
                         let path = format!("/signin?next={}", encode_query_value(&here));
                         view! { <Redirect path /> }.into_any()
                     }

@@ -5,9 +5,11 @@
 //!   app, and the challenge;
 //! - [`totp`]: authenticator-app codes (RFC 6238), key URIs and QR codes;
 //! - [`recovery`]: the single-use recovery codes;
+//! - [`step_up`]: the recent MFA that changing one's methods needs;
 //!
 //! Guesses are throttled by `crate::ssr::throttle`.
 
 pub mod methods;
 pub mod recovery;
+pub mod step_up;
 pub mod totp;
