@@ -32,9 +32,17 @@ pub fn set_status(status: u16) {
     let _ = status;
 }
 
-/// A whole-page error: access denied, not found, or a failure.
+/// A whole-page error: access denied, not found, or a failure. A page
+/// that needs an MFA the caller has not passed (security defaults' home
+/// MFA) sends the browser through the challenge and back instead.
 #[component]
 pub fn ErrorPage(error: AppError) -> impl IntoView {
+    if error == AppError::MfaRequired {
+        let location = leptos_router::hooks::use_location();
+        let here = current_path(location.pathname, location.search);
+        let path = crate::mfa::verify_path("", &here);
+        return view! { <leptos_router::components::Redirect path /> }.into_any();
+    }
     set_status(error.status());
     let title = match &error {
         AppError::Forbidden => "Access denied",
@@ -54,6 +62,7 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
             </p>
         </section>
     }
+    .into_any()
 }
 
 /// The router's fallback: a 404 page.

@@ -265,6 +265,7 @@ fn every_subcommand_has_help() {
         vec!["serve", "--help"],
         vec!["tenant", "create", "--help"],
         vec!["tenant", "set-plan", "--help"],
+        vec!["tenant", "set", "--help"],
         vec!["user", "create", "--help"],
         vec!["demo", "--help"],
     ] {
@@ -490,4 +491,50 @@ async fn two_simultaneous_creates_of_one_slug_make_one_tenant_and_a_conflict() {
         .await
         .unwrap();
     assert_eq!(raced, 8, "one tenant a slug");
+}
+
+#[tokio::test]
+async fn tenant_set_changes_only_the_settings_given_and_refuses_a_bad_value() {
+    let (_dir, db) = demo_database();
+    let set = |args: &[&str]| {
+        let base = ["tenant", "set", "--slug", "woodgrove"];
+        gatehouse(&db, &[&base[..], args].concat())
+    };
+    let turned_on = set(&["--security-defaults", "on", "--invitation-ttl-days", "7"]);
+    assert!(turned_on.status.success(), "{}", stderr(&turned_on));
+    assert_eq!(
+        stdout(&turned_on).trim(),
+        "tenant woodgrove: members can invite on, e-mail one-time passcode on, \
+         security defaults on, invitations valid 7 days"
+    );
+    let settings = "SELECT security_defaults * 1000 + invitation_ttl_days FROM tenants \
+                    WHERE slug = 'woodgrove'";
+    assert_eq!(query_count(&db, settings).await, 1007);
+    assert_eq!(
+        query_count(
+            &db,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'tenant.settings_changed'"
+        )
+        .await,
+        1
+    );
+
+    for (args, reason) in [
+        (&["--invitation-ttl-days", "0"][..], "from 1 to 365 days"),
+        (
+            &["--security-defaults", "maybe"][..],
+            "invalid value 'maybe'",
+        ),
+    ] {
+        let refused = set(args);
+        assert_ne!(refused.status.code(), Some(0), "{args:?}");
+        assert!(stderr(&refused).contains(reason), "{}", stderr(&refused));
+    }
+    let unknown = gatehouse(
+        &db,
+        &["tenant", "set", "--slug", "nowhere", "--email-otp", "off"],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(stderr(&unknown).contains("nowhere"), "{}", stderr(&unknown));
+    assert_eq!(query_count(&db, settings).await, 1007, "nothing changed");
 }

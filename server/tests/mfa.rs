@@ -222,7 +222,13 @@ async fn mfa_steps_need_a_session_and_a_user_object_in_that_tenant() {
     // check there, and an unknown tenant answers the same.
     let contoso = app.signed_in("admin@contoso.test").await;
     for tenant in ["woodgrove", "nowhere"] {
-        for function in ["mfa_for_tenant", "totp_begin", "mfa_verify"] {
+        for function in [
+            "mfa_for_tenant",
+            "totp_begin",
+            "mfa_verify",
+            "passkey_register_begin",
+            "passkey_verify_begin",
+        ] {
             let form = [("tenant", tenant), ("name", "Phone"), ("code", "123456")];
             let response = app.call(function, &form, Some(&contoso)).await;
             assert!(
@@ -286,4 +292,75 @@ async fn a_further_method_needs_a_recent_mfa_so_a_password_alone_cannot_add_one(
     let stepped_up = session_cookie(&passed).expect("the session rotates");
     let setup: TotpSetupView = app.fetch("totp_begin", &form, Some(&stepped_up)).await;
     assert!(setup.qr_svg.contains("<svg"));
+}
+
+/// A passkey's answer as a browser would send it (its content does not
+/// matter: the ceremony is checked first).
+fn passkey_answer(tenant: &str, ceremony_id: &str) -> serde_json::Value {
+    let response = serde_json::json!({
+        "id": "AAAA", "rawId": "AAAA", "type": "public-key", "extensions": {},
+        "response": {
+            "authenticatorData": "AAAA", "clientDataJSON": "AAAA", "signature": "AAAA",
+            "attestationObject": "AAAA", "userHandle": null
+        }
+    });
+    serde_json::json!({
+        "tenant": tenant, "ceremony_id": ceremony_id, "response": response, "next": null
+    })
+}
+
+#[tokio::test]
+async fn passkey_steps_answer_only_their_own_user_and_session() {
+    // WebAuthn wants a host name as RP ID, as in the browser tests.
+    let app = TestApp::builder()
+        .public_url("http://localhost:{port}")
+        .start()
+        .await;
+    let anonymous = app
+        .call_json(
+            "passkey_verify_finish",
+            &passkey_answer("woodgrove", "x"),
+            None,
+        )
+        .await;
+    assert_eq!(app_error(anonymous).await, AppError::Unauthenticated);
+    let contoso = app.signed_in("admin@contoso.test").await;
+    for function in ["passkey_register_finish", "passkey_verify_finish"] {
+        let body = passkey_answer("woodgrove", "x");
+        let response = app.call_json(function, &body, Some(&contoso)).await;
+        assert!(
+            matches!(app_error(response).await, AppError::NotFound(_)),
+            "{function}"
+        );
+    }
+
+    // Megan starts a registration; the ceremony is hers and this session's.
+    let megan = app.signed_in("megan@woodgrove.test").await;
+    let form = [("tenant", "woodgrove"), ("name", "YubiKey")];
+    let creation: serde_json::Value = app
+        .fetch("passkey_register_begin", &form, Some(&megan))
+        .await;
+    let ceremony_id = creation["ceremony_id"].as_str().expect("a ceremony id");
+    assert_eq!(
+        creation["options"]["publicKey"]["rp"]["name"],
+        "Gatehouse — Woodgrove"
+    );
+    let rp_id = &creation["options"]["publicKey"]["rp"]["id"];
+    assert_eq!(rp_id, "localhost", "the public URL's host");
+    assert_eq!(
+        creation["options"]["publicKey"]["authenticatorSelection"]["userVerification"],
+        "required"
+    );
+    let other_session = app.signed_in("megan@woodgrove.test").await;
+    let body = passkey_answer("woodgrove", ceremony_id);
+    let refused = app
+        .call_json("passkey_register_finish", &body, Some(&other_session))
+        .await;
+    match app_error(refused).await {
+        AppError::Invalid { message, .. } => {
+            assert_eq!(message, app::mfa::ssr::webauthn::CEREMONY_GONE)
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!app.mfa_for("woodgrove", &megan).await.has_methods);
 }

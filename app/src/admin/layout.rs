@@ -66,11 +66,7 @@ pub fn AdminLayout() -> impl IntoView {
                     }
                     Err(AppError::MfaRequired) => {
                         let here = current_path(location.pathname, location.search);
-                        let path = format!(
-                            "/mfa/verify?tenant={}&next={}",
-                            encode_query_value(&slug()),
-                            encode_query_value(&here),
-                        );
+                        let path = crate::mfa::verify_path(&slug(), &here);
                         view! { <Redirect path=path /> }.into_any()
                     }
                     Err(error) => view! { <ErrorPage error=error /> }.into_any(),

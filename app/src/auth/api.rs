@@ -26,6 +26,11 @@ pub async fn sign_in(upn: String, password: String, next: Option<String>) -> Res
         Some(next) => next,
         None => start_page(&signed_in.identity, state).await,
     };
+    // Security defaults: the sign-in completes with the home tenant's MFA.
+    let target = match &signed_in.home_mfa_due {
+        Some(home) => crate::mfa::verify_path(home.as_str(), &target),
+        None => target,
+    };
     leptos_axum::redirect(&target);
     Ok(())
 }

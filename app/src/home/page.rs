@@ -43,7 +43,8 @@ pub fn HomePage() -> impl IntoView {
                                 <p id="demo-mfa">
                                     "The admin portal asks each admin for MFA with their tenant: at the first "
                                     "sign-in you set up an authenticator app from a QR code (any TOTP app will "
-                                    "do), then keep the recovery codes it gives you."
+                                    "do) or a passkey or security key (on localhost or https), then keep the "
+                                    "recovery codes it gives you. Security info manages your methods later."
                                 </p>
                                 <table>
                                     <thead>

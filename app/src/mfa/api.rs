@@ -4,7 +4,9 @@
 
 use leptos::prelude::*;
 
-use super::{MfaContext, ProofUpDone, TotpSetupView};
+use webauthn_rs_proto::{PublicKeyCredential, RegisterPublicKeyCredential};
+
+use super::{MfaContext, PasskeyCreation, PasskeyRequest, ProofUpDone, TotpSetupView};
 use crate::error::AppError;
 
 /// The signed-in person's user object in the tenant `slug`, and the rest of
@@ -19,19 +21,26 @@ struct Subject {
 
 /// Who is taking the step: not signed in is `Unauthenticated`; signed in
 /// but with no user object in that tenant (or an unknown tenant), `NotFound`
-/// — the same answer, so a slug is not probed this way.
+/// — the same answer, so a slug is not probed this way. An empty `slug`
+/// means a member's own tenant (security defaults' home MFA).
 #[cfg(feature = "ssr")]
 async fn subject(request: &crate::ssr::request::Request, slug: &str) -> Result<Subject, AppError> {
     use crate::domain::TenantSlug;
     use crate::ssr::request::{fail, respond};
-    use crate::tenants::ssr::find_tenant_by_slug;
+    use crate::tenants::ssr::{find_tenant_by_id, find_tenant_by_slug};
     use crate::users::ssr::find_user_for_identity;
 
-    let (principal, actor) = request.require_actor().await?;
+    let (principal, actor) = request.require_actor_for_mfa().await?;
     let not_found = || fail(AppError::NotFound(format!("Your account in '{slug}'")));
-    let slug = TenantSlug::parse(slug).map_err(|_| not_found())?;
     let mut conn = respond(request.state.pool.acquire().await.map_err(Into::into))?;
-    let tenant = respond(find_tenant_by_slug(&mut conn, &slug).await)?.ok_or_else(not_found)?;
+    let tenant = match (slug, principal.identity.member()) {
+        ("", Some(member)) => find_tenant_by_id(&mut conn, &member.tenant_id).await,
+        (slug, _) => {
+            let slug = TenantSlug::parse(slug).map_err(|_| not_found())?;
+            find_tenant_by_slug(&mut conn, &slug).await
+        }
+    };
+    let tenant = respond(tenant)?.ok_or_else(not_found)?;
     let user = respond(find_user_for_identity(&mut conn, &tenant.id, &principal.identity).await)?
         .ok_or_else(not_found)?;
     Ok(Subject {
@@ -83,12 +92,18 @@ pub async fn mfa_for_tenant(tenant: String, next: Option<String>) -> Result<MfaC
     let methods = respond(list_methods(&mut conn, &subject.user.id).await)?;
     drop(conn);
     let may_add = may_add_method(&request, &subject).await?;
+    let mut kinds: Vec<_> = methods.iter().map(|method| method.kind).collect();
+    kinds.dedup();
     Ok(MfaContext {
         tenant_slug: subject.tenant.slug.as_str().to_owned(),
         tenant_name: subject.tenant.display_name,
         upn: subject.user.upn.as_str().to_owned(),
         has_methods: !methods.is_empty(),
         may_add,
+        kinds,
+        passkeys_available: crate::mfa::ssr::webauthn::is_available(
+            &request.state.config.public_url,
+        ),
         next: local_or_home(next),
     })
 }
@@ -138,21 +153,38 @@ pub async fn totp_confirm(
     next: Option<String>,
 ) -> Result<ProofUpDone, AppError> {
     use crate::domain::TotpCode;
-    use crate::mfa::ssr::methods::finish_proof_up;
-    use crate::ssr::request::{fail, respond, Request};
+    use crate::mfa::ssr::methods::NewMethod;
+    use crate::ssr::request::{fail, Request};
 
     let request = Request::current()?;
     let subject = subject(&request, &tenant).await?;
     let code = TotpCode::parse(&code).map_err(|e| fail(AppError::invalid("code", e)))?;
+    let proof = NewMethod::Totp {
+        method_id: &method_id,
+        code: &code,
+    };
+    finish_proof_up(&request, &subject, proof, next).await
+}
+
+/// Activates the method `proof` proves, records the MFA on the session
+/// (rotated) and answers the recovery codes of a first method.
+#[cfg(feature = "ssr")]
+async fn finish_proof_up(
+    request: &crate::ssr::request::Request,
+    subject: &Subject,
+    proof: crate::mfa::ssr::methods::NewMethod<'_>,
+    next: Option<String>,
+) -> Result<ProofUpDone, AppError> {
+    use crate::ssr::request::respond;
+
     let state = &request.state;
     let (activated, token) = respond(
-        finish_proof_up(
+        crate::mfa::ssr::methods::finish_proof_up(
             &state.pool,
             &state.secret_key,
             &subject.user,
             &subject.principal.session,
-            &method_id,
-            &code,
+            proof,
             &subject.actor,
             state.now(),
         )
@@ -167,6 +199,115 @@ pub async fn totp_confirm(
             .collect(),
         next: local_or_home(next),
     })
+}
+
+/// The relying party that `subject`'s tenant's passkeys belong to.
+#[cfg(feature = "ssr")]
+fn relying_party(
+    request: &crate::ssr::request::Request,
+    subject: &Subject,
+) -> Result<webauthn_rs::prelude::Webauthn, AppError> {
+    let public_url = &request.state.config.public_url;
+    crate::ssr::request::respond(crate::mfa::ssr::webauthn::relying_party(
+        public_url,
+        &subject.tenant,
+    ))
+}
+
+/// Starts registering a passkey or security key named `name`: the options
+/// for `navigator.credentials.create()`. A further method needs step-up,
+/// as for an authenticator app.
+#[server(endpoint = "passkey_register_begin")]
+pub async fn passkey_register_begin(
+    tenant: String,
+    name: String,
+) -> Result<PasskeyCreation, AppError> {
+    use crate::domain::DisplayName;
+    use crate::mfa::ssr::webauthn::begin_registration;
+    use crate::ssr::request::{fail, respond, Request};
+
+    let request = Request::current()?;
+    let subject = subject(&request, &tenant).await?;
+    let name = DisplayName::parse(&name).map_err(|e| fail(AppError::invalid("name", e)))?;
+    if !may_add_method(&request, &subject).await? {
+        return Err(fail(AppError::MfaRequired));
+    }
+    let rp = relying_party(&request, &subject)?;
+    let state = &request.state;
+    let session = &subject.principal.session;
+    respond(begin_registration(&state.pool, &rp, &subject.user, session, &name, state.now()).await)
+}
+
+/// Finishes registering a passkey with the browser's answer. Proving the
+/// new key counts as passing MFA with the tenant, as for an app.
+#[server(endpoint = "passkey_register_finish", input = server_fn::codec::Json)]
+pub async fn passkey_register_finish(
+    tenant: String,
+    ceremony_id: String,
+    response: RegisterPublicKeyCredential,
+    next: Option<String>,
+) -> Result<ProofUpDone, AppError> {
+    use crate::mfa::ssr::methods::NewMethod;
+    use crate::ssr::request::Request;
+
+    let request = Request::current()?;
+    let subject = subject(&request, &tenant).await?;
+    let rp = relying_party(&request, &subject)?;
+    let proof = NewMethod::Passkey {
+        rp: &rp,
+        ceremony_id: &ceremony_id,
+        response: &response,
+    };
+    finish_proof_up(&request, &subject, proof, next).await
+}
+
+/// Starts the challenge with a passkey: the options for
+/// `navigator.credentials.get()`.
+#[server(endpoint = "passkey_verify_begin")]
+pub async fn passkey_verify_begin(tenant: String) -> Result<PasskeyRequest, AppError> {
+    use crate::mfa::ssr::webauthn::begin_authentication;
+    use crate::ssr::request::{respond, Request};
+
+    let request = Request::current()?;
+    let subject = subject(&request, &tenant).await?;
+    let rp = relying_party(&request, &subject)?;
+    let state = &request.state;
+    let session = &subject.principal.session;
+    respond(
+        begin_authentication(
+            &state.pool,
+            &state.secret_key,
+            &rp,
+            &subject.user,
+            session,
+            state.now(),
+        )
+        .await,
+    )
+}
+
+/// The challenge passed with a passkey: records the MFA on the session
+/// (rotated) and answers where to go on to.
+#[server(endpoint = "passkey_verify_finish", input = server_fn::codec::Json)]
+pub async fn passkey_verify_finish(
+    tenant: String,
+    ceremony_id: String,
+    response: PublicKeyCredential,
+    next: Option<String>,
+) -> Result<String, AppError> {
+    use crate::mfa::ssr::methods::Offered;
+    use crate::ssr::request::Request;
+
+    let request = Request::current()?;
+    let subject = subject(&request, &tenant).await?;
+    let rp = relying_party(&request, &subject)?;
+    let offered = Offered::Passkey {
+        rp: &rp,
+        ceremony_id: &ceremony_id,
+        response: &response,
+    };
+    pass_with(&request, &subject, offered).await?;
+    Ok(local_or_home(next))
 }
 
 /// What kind of code the challenge got.
@@ -186,8 +327,8 @@ async fn pass(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use crate::domain::TotpCode;
-    use crate::mfa::ssr::methods::{pass_challenge, Offered};
-    use crate::ssr::request::{fail, respond, Request};
+    use crate::mfa::ssr::methods::Offered;
+    use crate::ssr::request::{fail, Request};
 
     let request = Request::current()?;
     let subject = subject(&request, tenant).await?;
@@ -199,6 +340,22 @@ async fn pass(
             Offered::Totp(&totp)
         }
     };
+    pass_with(&request, &subject, offered).await?;
+    leptos_axum::redirect(&local_or_home(next));
+    Ok(())
+}
+
+/// Checks what was offered at the challenge and, when it passes, records
+/// the MFA on the session and hands the browser the rotated cookie.
+#[cfg(feature = "ssr")]
+async fn pass_with(
+    request: &crate::ssr::request::Request,
+    subject: &Subject,
+    offered: crate::mfa::ssr::methods::Offered<'_>,
+) -> Result<(), AppError> {
+    use crate::mfa::ssr::methods::pass_challenge;
+    use crate::ssr::request::respond;
+
     let state = &request.state;
     let token = respond(
         pass_challenge(
@@ -212,9 +369,7 @@ async fn pass(
         )
         .await,
     )?;
-    request.set_session_cookie(&token)?;
-    leptos_axum::redirect(&local_or_home(next));
-    Ok(())
+    request.set_session_cookie(&token)
 }
 
 /// The challenge: a code from the authenticator app. Passing rotates the

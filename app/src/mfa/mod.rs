@@ -3,6 +3,7 @@
 //! tenant, and the challenge that uses them.
 
 pub mod api;
+pub mod passkey;
 pub mod setup;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -47,6 +48,17 @@ impl MethodKind {
     }
 }
 
+/// The challenge with `tenant` (empty: a member's own), going on to the
+/// local path `next` once passed.
+pub fn verify_path(tenant: &str, next: &str) -> String {
+    use crate::components::encode_query_value;
+    format!(
+        "/mfa/verify?tenant={}&next={}",
+        encode_query_value(tenant),
+        encode_query_value(next)
+    )
+}
+
 /// Whom the MFA steps are for: the signed-in person's user object in one
 /// tenant, and where to go once done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +69,11 @@ pub struct MfaContext {
     pub upn: String,
     /// Whether it has an active method (else: proof-up first).
     pub has_methods: bool,
+    /// The kinds of its active methods, for the challenge to offer.
+    pub kinds: Vec<MethodKind>,
+    /// Whether this deployment can register passkeys: browsers allow
+    /// WebAuthn on https, and on http only for `localhost`.
+    pub passkeys_available: bool,
     /// Whether another method may be added now: the first always, a
     /// further one after a recent MFA with the tenant (step-up).
     pub may_add: bool,
@@ -80,4 +97,21 @@ pub struct TotpSetupView {
 pub struct ProofUpDone {
     pub recovery_codes: Vec<String>,
     pub next: String,
+}
+
+/// A passkey registration for the browser to carry out with
+/// `navigator.credentials.create()`: the options, and the id of the
+/// ceremony the server keeps for it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasskeyCreation {
+    pub ceremony_id: String,
+    pub options: webauthn_rs_proto::CreationChallengeResponse,
+}
+
+/// A passkey challenge for the browser to carry out with
+/// `navigator.credentials.get()`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasskeyRequest {
+    pub ceremony_id: String,
+    pub options: webauthn_rs_proto::RequestChallengeResponse,
 }

@@ -1,8 +1,9 @@
 //! `/mfa/setup?tenant=…&next=…`: proof-up — setting up a sign-in method with
 //! a tenant, as a step that the admin portal, home sign-in, security info,
 //! and later the OIDC authorize endpoint and redemption send people to.
-//! Today: an authenticator app from a QR code (or the secret typed in),
-//! confirmed with its first code; the first method brings recovery codes,
+//! The choice: an authenticator app from a QR code (or the secret typed
+//! in), confirmed with its first code — or a passkey or security key,
+//! registered through the browser. The first method brings recovery codes,
 //! shown once. A further method needs a recent MFA first (step-up): the
 //! page sends the browser through the challenge and back.
 
@@ -12,6 +13,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_location, use_query_map};
 
 use super::api::{mfa_for_tenant, TotpBegin, TotpConfirm};
+use super::passkey::PasskeySetup;
 use super::{MfaContext, ProofUpDone, TotpSetupView};
 use crate::components::{current_path, encode_query_value, ErrorPage, FieldError};
 use crate::error::AppError;
@@ -33,11 +35,7 @@ pub fn MfaSetupPage() -> impl IntoView {
                 let here = current_path(location.pathname, location.search);
                 match context.await {
                     Ok(context) if !context.may_add => {
-                        let path = format!(
-                            "/mfa/verify?tenant={}&next={}",
-                            encode_query_value(&context.tenant_slug),
-                            encode_query_value(&here),
-                        );
+                        let path = super::verify_path(&context.tenant_slug, &here);
                         view! { <Redirect path /> }.into_any()
                     }
                     Ok(context) => view! { <SetupSteps context /> }.into_any(),
@@ -52,7 +50,7 @@ pub fn MfaSetupPage() -> impl IntoView {
     }
 }
 
-/// The steps: name the app, scan, confirm with a code, keep the codes.
+/// The steps: choose a kind of method and set it up, keep the codes.
 #[component]
 fn SetupSteps(context: MfaContext) -> impl IntoView {
     let begin = ServerAction::<TotpBegin>::new();
@@ -69,15 +67,20 @@ fn SetupSteps(context: MfaContext) -> impl IntoView {
         tenant_name,
         upn,
         next,
+        passkeys_available,
         ..
     } = context;
     let (slug, next_path) = (tenant_slug.clone(), next.clone());
+    let (passkey_done, set_passkey_done) = signal(None::<ProofUpDone>);
     let scan = move || {
         begin.value().get().and_then(Result::ok).map(|setup| {
             view! { <ScanAndConfirm setup confirm slug=slug.clone() next=next_path.clone() /> }
         })
     };
-    let done = move || confirm.value().get().and_then(Result::ok);
+    let done = move || {
+        let app = confirm.value().get().and_then(Result::ok);
+        app.or_else(|| passkey_done.get())
+    };
 
     view! {
         <section class="card narrow mfa">
@@ -90,7 +93,18 @@ fn SetupSteps(context: MfaContext) -> impl IntoView {
                 Some(done) => view! { <RecoveryCodes done /> }.into_any(),
                 None => {
                     let slug = tenant_slug.clone();
+                    let passkey = passkeys_available
+                        .then(|| {
+                            view! {
+                                <PasskeySetup
+                                    tenant=tenant_slug.clone()
+                                    next=next.clone()
+                                    done=set_passkey_done
+                                />
+                            }
+                        });
                     view! {
+                        {passkey}
                         <h2>"Authenticator app"</h2>
                         <p>
                             "Use an app such as Microsoft Authenticator, Google Authenticator or 1Password."
@@ -170,12 +184,12 @@ fn RecoveryCodes(done: ProofUpDone) -> impl IntoView {
     let has_codes = !codes.is_empty();
     view! {
         <div class="notice" role="status" id="mfa-done">
-            <p>"Your authenticator app is set up."</p>
+            <p>"Your sign-in method is set up."</p>
         </div>
         <Show when=move || has_codes>
             <h2>"Recovery codes"</h2>
             <p>
-                "Each of these codes signs you in once if you lose your app. Keep them somewhere safe: they are not shown again."
+                "Each of these codes signs you in once if you lose your app or key. Keep them somewhere safe: they are not shown again."
             </p>
             <ol id="recovery-codes" class="codes">
                 {codes

@@ -1,7 +1,8 @@
-//! `/mfa/verify?tenant=…&next=…`: the MFA challenge with a tenant — a code
-//! from a registered authenticator app, or a recovery code. Someone with no
-//! method yet is sent to proof-up instead. The forms post to server
-//! functions, so they work before the WebAssembly loads.
+//! `/mfa/verify?tenant=…&next=…`: the MFA challenge with a tenant — a
+//! registered passkey or security key, a code from a registered
+//! authenticator app, or a recovery code. Someone with no method yet is
+//! sent to proof-up instead. The code forms post to server functions, so
+//! they work before the WebAssembly loads; a passkey needs it.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,7 +10,8 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_location, use_query_map};
 
 use super::api::{mfa_for_tenant, MfaRecover, MfaVerify};
-use super::MfaContext;
+use super::passkey::PasskeyChallenge;
+use super::{MethodKind, MfaContext};
 use crate::components::{current_path, encode_query_value, ErrorPage, FieldError};
 use crate::error::AppError;
 
@@ -72,13 +74,15 @@ fn Challenge(context: MfaContext) -> impl IntoView {
         tenant_name,
         upn,
         next,
+        kinds,
         ..
     } = context;
     let (verify_slug, verify_next) = (tenant_slug.clone(), next.clone());
-    view! {
-        <section class="card narrow mfa">
-            <h1>"Verify your identity for " {tenant_name}</h1>
-            <p class="muted">"You are " <strong id="mfa-upn">{upn}</strong> " there."</p>
+    let passkey = kinds.contains(&MethodKind::Webauthn).then(|| {
+        view! { <PasskeyChallenge tenant=tenant_slug.clone() next=next.clone() /> }
+    });
+    let app_form = kinds.contains(&MethodKind::Totp).then(|| {
+        view! {
             <ActionForm action=verify attr:class="form" attr:novalidate="">
                 <input type="hidden" name="tenant" value=verify_slug />
                 <input type="hidden" name="next" value=verify_next />
@@ -95,6 +99,14 @@ fn Challenge(context: MfaContext) -> impl IntoView {
                     "Verify"
                 </button>
             </ActionForm>
+        }
+    });
+    view! {
+        <section class="card narrow mfa">
+            <h1>"Verify your identity for " {tenant_name}</h1>
+            <p class="muted">"You are " <strong id="mfa-upn">{upn}</strong> " there."</p>
+            {passkey}
+            {app_form}
             <details class="recovery">
                 <summary>"Use a recovery code"</summary>
                 <ActionForm action=recover attr:class="form" attr:novalidate="">

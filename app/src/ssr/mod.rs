@@ -58,6 +58,14 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// WebAuthn could not be set up or a ceremony could not start (a bad
+    /// public URL, or a stored credential webauthn-rs refuses).
+    #[error("WebAuthn: {what}")]
+    Webauthn {
+        what: &'static str,
+        #[source]
+        source: webauthn_rs::prelude::WebauthnError,
+    },
     /// A blocking task panicked or was cancelled.
     #[error("background task")]
     Task(#[from] tokio::task::JoinError),
@@ -110,6 +118,10 @@ fn conflict_message(constraint: &str) -> &'static str {
                 "invitations_one_pending_per_guest",
             ],
             "This person already has a pending invitation; resend it instead.",
+        ),
+        (
+            &["auth_methods.credential_id", "auth_methods_by_credential"],
+            "This security key or passkey is registered already.",
         ),
         (
             &["email_codes.email", "email_codes_live"],

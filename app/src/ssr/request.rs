@@ -53,9 +53,18 @@ impl Request {
         respond(ssr::require_principal(&self.state, &self.parts.headers).await)
     }
 
-    /// The caller as the actor of what follows, or `Unauthenticated`.
+    /// The caller as the actor of what follows, or `Unauthenticated` (or
+    /// `MfaRequired` while security defaults' home MFA is due).
     pub async fn require_actor(&self) -> Result<(Principal, Actor), AppError> {
         let principal = self.require_principal().await?;
+        let actor = Actor::identity(&principal.identity, self.ip());
+        Ok((principal, actor))
+    }
+
+    /// Like [`Self::require_actor`], but also a member who still owes their
+    /// home tenant's MFA: for the MFA steps, which are how they pay it.
+    pub async fn require_actor_for_mfa(&self) -> Result<(Principal, Actor), AppError> {
+        let principal = respond(ssr::require_signed_in(&self.state, &self.parts.headers).await)?;
         let actor = Actor::identity(&principal.identity, self.ip());
         Ok((principal, actor))
     }

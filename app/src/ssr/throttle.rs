@@ -25,6 +25,8 @@ pub enum Scope {
     Totp,
     /// The recovery codes of a user object.
     RecoveryCode,
+    /// The passkeys and security keys of a user object.
+    Webauthn,
     /// Password sign-ins to one account (by the name typed).
     SignInAccount,
     /// Password sign-ins from one client address.
@@ -36,6 +38,7 @@ impl Scope {
         match self {
             Self::Totp => "totp",
             Self::RecoveryCode => "recovery_code",
+            Self::Webauthn => "webauthn",
             Self::SignInAccount => "signin_account",
             Self::SignInAddress => "signin_address",
         }

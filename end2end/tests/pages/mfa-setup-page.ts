@@ -26,7 +26,7 @@ export class MfaSetupPage {
   readonly secret: Locator;
   /** A refused code or name. */
   readonly error: Locator;
-  /** "Your authenticator app is set up." */
+  /** "Your sign-in method is set up." */
   readonly done: Locator;
   /** One item per recovery code. */
   readonly recoveryCodes: Locator;
@@ -37,6 +37,8 @@ export class MfaSetupPage {
   private readonly showQrCodeButton: Locator;
   private readonly code: Locator;
   private readonly confirmButton: Locator;
+  private readonly passkeyName: Locator;
+  private readonly addPasskeyButton: Locator;
 
   constructor(private readonly page: Page) {
     this.heading = page.getByRole('heading', { level: 1 });
@@ -52,6 +54,18 @@ export class MfaSetupPage {
     this.recoveryCodes = page.locator('ol#recovery-codes li code');
     this.downloadLink = page.getByRole('link', { name: 'Download as text' });
     this.continueLink = page.locator('a#mfa-continue');
+    this.passkeyName = page.locator('input#passkey-name');
+    this.addPasskeyButton = page.getByRole('button', { name: 'Add a passkey or security key' });
+  }
+
+  /**
+   * Adds a passkey or security key named `name`: the browser asks the
+   * authenticator (in the tests, Chromium's virtual one).
+   */
+  async addPasskey(name: string): Promise<void> {
+    await waitForHydration(this.page);
+    await this.passkeyName.fill(name);
+    await this.addPasskeyButton.click();
   }
 
   /** Opens proof-up with tenant `slug`; `next` is where it continues to. */

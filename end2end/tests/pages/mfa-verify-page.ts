@@ -3,7 +3,8 @@ import { waitForHydration } from './hydration';
 
 /**
  * `/mfa/verify?tenant=…&next=…`: the MFA challenge with a tenant, passed
- * with a code from the authenticator app or with a recovery code.
+ * with a passkey or security key, a code from the authenticator app, or a
+ * recovery code.
  */
 export class MfaVerifyPage {
   /** "Verify your identity for Woodgrove". */
@@ -14,6 +15,12 @@ export class MfaVerifyPage {
   readonly codeError: Locator;
   /** A refused recovery code. */
   readonly recoveryCodeError: Locator;
+  /** A refused passkey or security key. */
+  readonly passkeyError: Locator;
+  /** "Use your security key or passkey", shown to someone who has one. */
+  readonly passkeyButton: Locator;
+  /** The authenticator-app form, shown to someone who has an app. */
+  readonly codeForm: Locator;
   private readonly code: Locator;
   private readonly verifyButton: Locator;
   private readonly recovery: Locator;
@@ -30,6 +37,15 @@ export class MfaVerifyPage {
     this.recoveryCode = this.recovery.locator('input#recovery-code');
     this.useRecoveryCodeButton = this.recovery.getByRole('button', { name: 'Use this code' });
     this.recoveryCodeError = this.recovery.locator('p.field-error[role="alert"]');
+    this.passkeyButton = page.getByRole('button', { name: 'Use your security key or passkey' });
+    this.passkeyError = page.locator('.passkey-challenge p.field-error[role="alert"]');
+    this.codeForm = page.locator('form', { has: this.code });
+  }
+
+  /** Answers with the passkey or security key (the browser asks it). */
+  async usePasskey(): Promise<void> {
+    await waitForHydration(this.page);
+    await this.passkeyButton.click();
   }
 
   /** Opens the challenge of tenant `slug`; `next` is where passing goes on to. */

@@ -1,4 +1,4 @@
-//! `gatehouse tenant …`: create tenants and change their plans.
+//! `gatehouse tenant …`: create tenants, change their plans and settings.
 
 use clap::Subcommand;
 
@@ -29,6 +29,24 @@ pub enum TenantCommand {
         #[arg(long)]
         seats: Option<i64>,
     },
+    /// Change a tenant's settings (those not given stay as they are).
+    Set {
+        #[arg(long)]
+        slug: String,
+        /// Whether members (not only admins) may invite guests.
+        #[arg(long, value_name = "on|off")]
+        members_can_invite: Option<OnOff>,
+        /// Whether guests without a work or personal account may sign in
+        /// with a one-time passcode sent by e-mail.
+        #[arg(long, value_name = "on|off")]
+        email_otp: Option<OnOff>,
+        /// Security defaults: members pass MFA with the tenant at sign-in.
+        #[arg(long, value_name = "on|off")]
+        security_defaults: Option<OnOff>,
+        /// How many days a new invitation stays valid (1 to 365).
+        #[arg(long)]
+        invitation_ttl_days: Option<i64>,
+    },
     /// Change a tenant's plan and seats.
     SetPlan {
         #[arg(long)]
@@ -40,6 +58,27 @@ pub enum TenantCommand {
         #[arg(long)]
         seats: Option<i64>,
     },
+}
+
+/// A setting's value on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+impl OnOff {
+    fn is_on(self) -> bool {
+        matches!(self, Self::On)
+    }
+
+    fn name(on: bool) -> &'static str {
+        if on {
+            "on"
+        } else {
+            "off"
+        }
+    }
 }
 
 pub async fn run(
@@ -66,6 +105,34 @@ pub async fn run(
             println!(
                 "created tenant {} ({}, {}, plan {} with {} seats)",
                 tenant.slug, tenant.display_name, tenant.domain, tenant.plan, tenant.premium_seats
+            );
+        }
+        TenantCommand::Set {
+            slug,
+            members_can_invite,
+            email_otp,
+            security_defaults,
+            invitation_ttl_days,
+        } => {
+            let slug = TenantSlug::parse(&slug)?;
+            let change = app::tenants::ssr::SettingsChange {
+                members_can_invite: members_can_invite.map(OnOff::is_on),
+                email_otp_enabled: email_otp.map(OnOff::is_on),
+                security_defaults: security_defaults.map(OnOff::is_on),
+                invitation_ttl_days,
+            };
+            let pool = db::open(database_url).await?;
+            let tenant =
+                app::tenants::ssr::update_settings(&pool, &slug, change, &Actor::cli(), now)
+                    .await?;
+            println!(
+                "tenant {}: members can invite {}, e-mail one-time passcode {}, \
+                 security defaults {}, invitations valid {} days",
+                tenant.slug,
+                OnOff::name(tenant.members_can_invite),
+                OnOff::name(tenant.email_otp_enabled),
+                OnOff::name(tenant.security_defaults),
+                tenant.invitation_ttl_days
             );
         }
         TenantCommand::SetPlan { slug, plan, seats } => {

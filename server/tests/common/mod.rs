@@ -257,6 +257,22 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Calls a server function that takes JSON (the passkey steps).
+    pub async fn call_json(
+        &self,
+        function: &str,
+        body: &serde_json::Value,
+        cookie: Option<&str>,
+    ) -> Response {
+        self.client
+            .post(self.url(&format!("/api/{function}")))
+            .headers(self.headers(cookie))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Calls a server function that must succeed; its reply as `T`.
     pub async fn fetch<T: DeserializeOwned>(
         &self,

@@ -86,6 +86,10 @@ impl Identity {
 pub struct Principal {
     pub session: Session,
     pub identity: Identity,
+    /// A member whose tenant has security defaults on and who has not yet
+    /// passed its MFA in this session: their home tenant. Until they do,
+    /// the sign-in is not complete — only the MFA steps answer them.
+    pub home_mfa_due: Option<TenantSlug>,
 }
 
 /// An admin acting in their tenant's portal: who they are, the tenant, and
@@ -106,8 +110,39 @@ pub async fn find_principal(state: &AppState, headers: &HeaderMap) -> Result<Opt
     let Some(session) = find_active_session(&mut conn, &id_hash, state.now()).await? else {
         return Ok(None);
     };
-    let identity = find_identity(&mut conn, &session.subject).await?;
-    Ok(identity.map(|identity| Principal { session, identity }))
+    let Some(identity) = find_identity(&mut conn, &session.subject).await? else {
+        return Ok(None);
+    };
+    let home_mfa_due = match identity.member() {
+        Some(user) => find_home_mfa_due(&mut conn, user, &session.id_hash).await?,
+        None => None,
+    };
+    Ok(Some(Principal {
+        session,
+        identity,
+        home_mfa_due,
+    }))
+}
+
+/// Security defaults (DESIGN §1): the tenant of `user` — when it has them
+/// on and the session has not passed MFA with it.
+async fn find_home_mfa_due(
+    conn: &mut Conn,
+    user: &User,
+    session_id_hash: &str,
+) -> Result<Option<TenantSlug>> {
+    let slug = sqlx::query_scalar!(
+        "SELECT slug FROM tenants
+         WHERE id = $1 AND security_defaults = TRUE
+           AND NOT EXISTS (SELECT 1 FROM session_mfa
+                           WHERE session_id_hash = $2 AND tenant_id = tenants.id)",
+        user.tenant_id,
+        session_id_hash
+    )
+    .fetch_optional(conn)
+    .await?;
+    slug.map(|slug| crate::ssr::Stored::stored(TenantSlug::parse(&slug), "tenants.slug"))
+        .transpose()
 }
 
 async fn find_identity(conn: &mut Conn, subject: &Subject) -> Result<Option<Identity>> {
@@ -123,8 +158,20 @@ async fn find_identity(conn: &mut Conn, subject: &Subject) -> Result<Option<Iden
     })
 }
 
-/// The caller, or `Unauthenticated`.
+/// The caller whose sign-in is complete: not signed in is
+/// `Unauthenticated`; a member who still owes their home tenant's MFA
+/// (security defaults), `MfaRequired`.
 pub async fn require_principal(state: &AppState, headers: &HeaderMap) -> Result<Principal> {
+    let principal = require_signed_in(state, headers).await?;
+    if principal.home_mfa_due.is_some() {
+        return Err(AppError::MfaRequired.into());
+    }
+    Ok(principal)
+}
+
+/// The caller, even one who still owes their home tenant's MFA — for the
+/// MFA steps themselves; or `Unauthenticated`.
+pub async fn require_signed_in(state: &AppState, headers: &HeaderMap) -> Result<Principal> {
     find_principal(state, headers)
         .await?
         .ok_or_else(|| AppError::Unauthenticated.into())
@@ -196,6 +243,8 @@ pub async fn require_tenant_role(
 pub struct SignedIn {
     pub token: SessionToken,
     pub identity: Identity,
+    /// Security defaults: the home tenant whose MFA the sign-in still needs.
+    pub home_mfa_due: Option<TenantSlug>,
 }
 
 /// Checks a password — a member's (by UPN) or a personal account's (by
@@ -322,7 +371,18 @@ pub async fn start_session(
         Ok(token)
     })
     .await?;
-    Ok(SignedIn { token, identity })
+    let home_mfa_due = match identity.member() {
+        Some(user) => {
+            let mut conn = state.pool.acquire().await?;
+            find_home_mfa_due(&mut conn, user, &token.id_hash()).await?
+        }
+        None => None,
+    };
+    Ok(SignedIn {
+        token,
+        identity,
+        home_mfa_due,
+    })
 }
 
 /// Revokes the request's session server-side. Signing out twice is fine.

@@ -27,6 +27,8 @@ pub fn cookie_name(public_url: &PublicUrl) -> &'static str {
 }
 
 /// The cookie value: shown to the browser once, stored only as its hash.
+/// Its `Debug` shows no secret (`SecretString` redacts it).
+#[derive(Debug)]
 pub struct SessionToken(SecretString);
 
 impl SessionToken {

@@ -6,8 +6,11 @@
 
 use secrecy::SecretString;
 
+use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential, Webauthn};
+
 use super::recovery::{self, RecoveryCode};
 use super::totp::{self, TotpSecret, SECRET_BYTES};
+use super::webauthn;
 use crate::auth::ssr::session::{rotate_with_mfa, Amr, Session, SessionToken};
 use crate::domain::{DisplayName, TotpCode};
 use crate::error::AppError;
@@ -70,7 +73,7 @@ pub async fn list_methods(conn: &mut Conn, user_id: &str) -> Result<Vec<Method>>
 }
 
 /// What binds a sealed secret to its row: moved elsewhere, it won't open.
-fn seal_context(method_id: &str, user_id: &str) -> Vec<u8> {
+pub(super) fn seal_context(method_id: &str, user_id: &str) -> Vec<u8> {
     serde_json::to_vec(&["gatehouse.auth_method.v1", method_id, user_id]).unwrap_or_default()
 }
 
@@ -244,17 +247,12 @@ async fn confirm_totp_in(
         None => false,
     };
     if !activated {
-        count_failure(tx, user, actor, Scope::Totp, MethodKind::Totp.as_str(), now).await?;
+        let kind = MethodKind::Totp.as_str();
+        count_failure(tx, user, actor, Scope::Totp, kind, "wrongCode", now).await?;
         return Ok(Err(code_refused()));
     }
     throttle::clear(tx, Scope::Totp, &user.id).await?;
-    let first =
-        recovery::count_unused(tx, &user.id).await? == 0 && count_active(tx, &user.id).await? == 1;
-    let recovery_codes = if first {
-        recovery::replace_codes(tx, key, &user.id, now).await?
-    } else {
-        Vec::new()
-    };
+    let recovery_codes = issue_first_codes(tx, key, &user.id, now).await?;
     let event = Event::success(Action::MfaMethodAdded, now)
         .by(actor)
         .tenant(&user.tenant_id)
@@ -272,6 +270,23 @@ async fn confirm_totp_in(
         },
         recovery_codes,
     }))
+}
+
+/// The recovery codes that come with a user's first method — called once
+/// the method is active; none when it is not the first.
+pub(super) async fn issue_first_codes(
+    tx: &mut Tx,
+    key: &SecretKey,
+    user_id: &str,
+    now: UnixTime,
+) -> Result<Vec<RecoveryCode>> {
+    let first =
+        recovery::count_unused(tx, user_id).await? == 0 && count_active(tx, user_id).await? == 1;
+    if first {
+        recovery::replace_codes(tx, key, user_id, now).await
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 async fn count_active(conn: &mut Conn, user_id: &str) -> Result<i64> {
@@ -368,7 +383,7 @@ async fn verify_totp_in(
             return Ok(Ok(Passed { amr: Amr::Otp }));
         }
     }
-    count_failure(tx, user, actor, Scope::Totp, kind, now).await?;
+    count_failure(tx, user, actor, Scope::Totp, kind, "wrongCode", now).await?;
     Ok(Err(code_refused()))
 }
 
@@ -411,7 +426,7 @@ async fn verify_recovery_code_in(
         return Ok(Err(refused()));
     }
     if !recovery::use_code(tx, key, &user.id, code, now).await? {
-        count_failure(tx, user, actor, Scope::RecoveryCode, kind, now).await?;
+        count_failure(tx, user, actor, Scope::RecoveryCode, kind, "wrongCode", now).await?;
         return Ok(Err(refused()));
     }
     throttle::clear(tx, Scope::RecoveryCode, &user.id).await?;
@@ -432,6 +447,12 @@ pub enum Offered<'a> {
     Totp(&'a TotpCode),
     /// One of the recovery codes.
     RecoveryCode(&'a str),
+    /// A passkey's or security key's answer to the ceremony `ceremony_id`.
+    Passkey {
+        rp: &'a Webauthn,
+        ceremony_id: &'a str,
+        response: &'a PublicKeyCredential,
+    },
 }
 
 /// The challenge, start to end: checks what was offered and, when it
@@ -454,6 +475,24 @@ pub async fn pass_challenge(
             Offered::RecoveryCode(code) => {
                 verify_recovery_code_in(tx, key, user, code, actor, now).await?
             }
+            Offered::Passkey {
+                rp,
+                ceremony_id,
+                response,
+            } => {
+                webauthn::finish_authentication_in(
+                    tx,
+                    key,
+                    rp,
+                    user,
+                    session,
+                    ceremony_id,
+                    response,
+                    actor,
+                    now,
+                )
+                .await?
+            }
         };
         match passed {
             Ok(passed) => {
@@ -467,25 +506,65 @@ pub async fn pass_challenge(
     .map_err(Into::into)
 }
 
-/// Proof-up's last step: confirms the authenticator app being set up and,
-/// as proving it counts as passing MFA, records that on `session` —
-/// one transaction. Answers the activation (with any recovery codes) and
-/// the new session's token.
+/// What proves a new method at the end of proof-up.
+#[derive(Debug, Clone, Copy)]
+pub enum NewMethod<'a> {
+    /// The first code of the authenticator app being set up.
+    Totp {
+        method_id: &'a str,
+        code: &'a TotpCode,
+    },
+    /// The new key's answer to the registration ceremony `ceremony_id`.
+    Passkey {
+        rp: &'a Webauthn,
+        ceremony_id: &'a str,
+        response: &'a RegisterPublicKeyCredential,
+    },
+}
+
+/// Proof-up's last step: activates the new method and, as proving it
+/// counts as passing MFA, records that on `session` — one transaction.
+/// Answers the activation (with any recovery codes) and the new session's
+/// token.
 #[allow(clippy::too_many_arguments)] // the proof-up's context, spelled out
 pub async fn finish_proof_up(
     pool: &Pool,
     key: &SecretKey,
     user: &User,
     session: &Session,
-    method_id: &str,
-    code: &TotpCode,
+    proof: NewMethod<'_>,
     actor: &Actor,
     now: UnixTime,
 ) -> Result<(Activated, SessionToken)> {
     db::write(pool, async |tx| {
-        match confirm_totp_in(tx, key, user, method_id, code, actor, now).await? {
-            Ok(activated) => {
-                let token = rotate_with_mfa(tx, session, &user.tenant_id, Amr::Otp, now).await?;
+        let activated = match proof {
+            NewMethod::Totp { method_id, code } => {
+                confirm_totp_in(tx, key, user, method_id, code, actor, now)
+                    .await?
+                    .map(|activated| (activated, Amr::Otp))
+            }
+            NewMethod::Passkey {
+                rp,
+                ceremony_id,
+                response,
+            } => {
+                webauthn::finish_registration_in(
+                    tx,
+                    key,
+                    rp,
+                    user,
+                    session,
+                    ceremony_id,
+                    response,
+                    actor,
+                    now,
+                )
+                .await?
+            }
+        };
+        match activated {
+            Ok((activated, amr)) => {
+                let token = rotate_with_mfa(tx, session, &user.tenant_id, amr, now).await?;
                 Ok(Ok((activated, token)))
             }
             Err(refused) => Ok(Err(refused)),
@@ -495,7 +574,13 @@ pub async fn finish_proof_up(
     .map_err(Into::into)
 }
 
-fn challenge_failed(actor: &Actor, user: &User, kind: &str, now: UnixTime, reason: &str) -> Event {
+pub(super) fn challenge_failed(
+    actor: &Actor,
+    user: &User,
+    kind: &str,
+    now: UnixTime,
+    reason: &str,
+) -> Event {
     Event::failure(Action::MfaChallengeFailed, now)
         .by(actor)
         .tenant(&user.tenant_id)
@@ -503,19 +588,20 @@ fn challenge_failed(actor: &Actor, user: &User, kind: &str, now: UnixTime, reaso
         .detail(serde_json::json!({ "kind": kind, "reason": reason }))
 }
 
-/// Counts a failed check and audits it — and the lock, when this failure
+/// Counts a failed check and audits it with its `reason` — and the lock, when this failure
 /// makes one.
-async fn count_failure(
+pub(super) async fn count_failure(
     tx: &mut Tx,
     user: &User,
     actor: &Actor,
     scope: Scope,
     kind: &str,
+    reason: &str,
     now: UnixTime,
 ) -> Result<()> {
     let failures = throttle::record_failure(tx, scope, &user.id, now).await?;
-    let event = challenge_failed(actor, user, kind, now, "wrongCode")
-        .detail(serde_json::json!({ "kind": kind, "reason": "wrongCode", "failures": failures }));
+    let event = challenge_failed(actor, user, kind, now, reason)
+        .detail(serde_json::json!({ "kind": kind, "reason": reason, "failures": failures }));
     audit::record(tx, event).await?;
     if failures == throttle::LOCK_AFTER {
         let event = Event::failure(Action::MfaLocked, now)
@@ -533,95 +619,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::auth::ssr::password::Passwords;
-    use crate::domain::{DomainName, Licence, NewPassword, Plan, TenantSlug, Upn};
-    use crate::ssr::db::open_for_test;
-    use crate::tenants::ssr::{create_tenant, NewTenant};
-    use crate::users::ssr::{create_member, NewMember};
-
-    /// 2026-11-25T12:00:00Z.
-    const T0: UnixTime = 1_795_608_000;
-
-    struct Fixture {
-        _dir: tempfile::TempDir,
-        pool: Pool,
-        key: SecretKey,
-        tenant: Tenant,
-        passwords: Passwords,
-    }
-
-    async fn fixture() -> Fixture {
-        let (dir, pool) = open_for_test().await;
-        let new = NewTenant {
-            slug: TenantSlug::parse("fabrikam").unwrap(),
-            display_name: DisplayName::parse("Fabrikam").unwrap(),
-            domain: DomainName::parse("fabrikam.test").unwrap(),
-            licence: Licence::parse(Plan::Free, None).unwrap(),
-        };
-        let tenant = create_tenant(&pool, &new, &Actor::cli(), T0).await.unwrap();
-        Fixture {
-            _dir: dir,
-            pool,
-            key: SecretKey::new([7; 32]),
-            tenant,
-            passwords: Passwords::new().unwrap(),
-        }
-    }
-
-    impl Fixture {
-        async fn member(&self, name: &str) -> User {
-            let new = NewMember {
-                upn: Upn::parse(&format!("{name}@fabrikam.test")).unwrap(),
-                display_name: DisplayName::parse(name).unwrap(),
-                password: NewPassword::parse("correct horse battery staple".into()).unwrap(),
-                is_admin: false,
-            };
-            create_member(
-                &self.pool,
-                &self.passwords,
-                &self.tenant,
-                new,
-                &Actor::cli(),
-                T0,
-            )
-            .await
-            .unwrap()
-        }
-
-        /// Sets up an app for `user` and answers its secret, as the app got it.
-        async fn app(&self, user: &User) -> (TotpSecret, Activated) {
-            let name = DisplayName::parse("Phone").unwrap();
-            let enrolment = begin_totp(&self.pool, &self.key, &self.tenant, user, &name, T0)
-                .await
-                .unwrap();
-            use secrecy::ExposeSecret;
-            let secret = TotpSecret::from_base32(enrolment.secret_text.expose_secret()).unwrap();
-            let code = TotpCode::parse(&totp::code_at(&secret, T0)).unwrap();
-            let actor = Actor::cli();
-            let activated = confirm_totp(
-                &self.pool,
-                &self.key,
-                user,
-                &enrolment.method_id,
-                &code,
-                &actor,
-                T0,
-            )
-            .await
-            .unwrap();
-            (secret, activated)
-        }
-
-        async fn count(&self, action: &str) -> i64 {
-            sqlx::query_scalar!(
-                "SELECT COUNT(*) FROM audit_events WHERE action = $1",
-                action
-            )
-            .fetch_one(&self.pool)
-            .await
-            .unwrap()
-        }
-    }
+    use crate::mfa::ssr::fixture::{fixture, T0};
 
     fn code(secret: &TotpSecret, at: UnixTime) -> TotpCode {
         TotpCode::parse(&totp::code_at(secret, at)).unwrap()

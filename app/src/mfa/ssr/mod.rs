@@ -2,14 +2,20 @@
 //! the checks that use them.
 //!
 //! - [`methods`]: the methods of a user object, setting up an authenticator
-//!   app, and the challenge;
+//!   app, the challenge, and proof-up's last step;
 //! - [`totp`]: authenticator-app codes (RFC 6238), key URIs and QR codes;
 //! - [`recovery`]: the single-use recovery codes;
 //! - [`step_up`]: the recent MFA that changing one's methods needs;
+//! - [`webauthn`]: passkeys and security keys, and their ceremonies;
 //!
 //! Guesses are throttled by `crate::ssr::throttle`.
 
+#[cfg(test)]
+mod fixture;
 pub mod methods;
 pub mod recovery;
+#[cfg(test)]
+mod softkey;
 pub mod step_up;
 pub mod totp;
+pub mod webauthn;
