@@ -6,10 +6,15 @@
 //! - [`totp`]: authenticator-app codes (RFC 6238), key URIs and QR codes;
 //! - [`recovery`]: the single-use recovery codes;
 //! - [`step_up`]: the recent MFA that changing one's methods needs;
+//! - [`manage`]: renaming and removing a method, new recovery codes
+//!   (Security info, and next the REST API and the CLI);
+//! - [`requirement`]: whether MFA is required for a user in a tenant;
 //!
 //! Guesses are throttled by `crate::ssr::throttle`.
 
+pub mod manage;
 pub mod methods;
 pub mod recovery;
+pub mod requirement;
 pub mod step_up;
 pub mod totp;
