@@ -21,6 +21,7 @@ use super::db::Tx;
 pub enum Action {
     SignIn,
     SignOut,
+    SessionRevoked,
     TenantCreated,
     TenantPlanChanged,
     UserCreated,
@@ -46,6 +47,7 @@ impl Action {
         match self {
             Self::SignIn => "signin",
             Self::SignOut => "signout",
+            Self::SessionRevoked => "session.revoke",
             Self::TenantCreated => "tenant.create",
             Self::TenantPlanChanged => "tenant.set_plan",
             Self::UserCreated => "user.create",
