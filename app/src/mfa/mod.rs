@@ -3,6 +3,7 @@
 //! tenant, and the challenge that uses them.
 
 pub mod api;
+pub mod recovery_codes;
 pub mod setup;
 #[cfg(feature = "ssr")]
 pub mod ssr;
