@@ -14,7 +14,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
-use leptos_router::components::{Redirect, A};
+use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_location, use_query_map};
 
 use super::api::{
@@ -142,9 +142,9 @@ fn SecurityInfo(
                             };
                             view! {
                                 <li>
-                                    <A href=href attr:aria-current=here>
+                                    <a href=href aria-current=here>
                                         {choice.name}
-                                    </A>
+                                    </a>
                                     " ("
                                     {kind}
                                     ")"
