@@ -293,3 +293,33 @@ async fn security_info_needs_a_session() {
         .await;
     assert_eq!(app_error(response).await, AppError::Unauthenticated);
 }
+
+#[tokio::test]
+async fn a_refused_plain_form_post_goes_back_to_the_page_with_the_error_in_its_url() {
+    use reqwest::header::{ACCEPT, COOKIE, LOCATION, ORIGIN, REFERER};
+
+    let app = spawn_app().await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
+    let method = only_method(&app.methods_in("woodgrove", &admin).await);
+    let page = app.url("/security-info?tenant=woodgrove");
+    // What a browser sends for the page's form before the WASM has loaded.
+    let response = app
+        .client
+        .post(app.url("/api/remove_mfa_method"))
+        .header(ORIGIN, app.state.config.public_url.origin())
+        .header(COOKIE, &admin)
+        .header(ACCEPT, "text/html,application/xhtml+xml")
+        .header(REFERER, &page)
+        .form(&[("tenant", "woodgrove"), ("method_id", method.as_str())])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()[LOCATION].to_str().expect("a location");
+    assert!(location.starts_with(&page), "{location}");
+    assert!(location.contains("__err="), "{location}");
+    assert_eq!(
+        only_method(&app.methods_in("woodgrove", &admin).await),
+        method
+    );
+}
