@@ -20,6 +20,7 @@ pub mod mail;
 pub mod mfa;
 pub mod myapps;
 pub mod redemption;
+pub mod security_info;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod tenants;
@@ -44,6 +45,7 @@ use mfa::setup::MfaSetupPage;
 use mfa::verify::MfaVerifyPage;
 use myapps::page::MyAppsPage;
 use redemption::page::RedeemPage;
+use security_info::page::SecurityInfoPage;
 use tokens::page::TokensPage;
 use users::page::UsersPage;
 
@@ -88,6 +90,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signin") view=SignInPage />
                     <Route path=path!("/privacy") view=PrivacyPage />
                     <Route path=path!("/myapps") view=MyAppsPage ssr=SsrMode::Async />
+                    <Route path=path!("/security-info") view=SecurityInfoPage ssr=SsrMode::Async />
                     <Route path=path!("/redeem") view=RedeemPage ssr=SsrMode::Async />
                     <Route path=path!("/mfa/setup") view=MfaSetupPage ssr=SsrMode::Async />
                     <Route path=path!("/mfa/verify") view=MfaVerifyPage ssr=SsrMode::Async />
@@ -131,6 +134,7 @@ fn Header() -> impl IntoView {
                                         {me.display_name.clone()}
                                     </span>
                                     <A href="/myapps">"My Apps"</A>
+                                    <A href="/security-info">"Security info"</A>
                                     <ActionForm action=sign_out attr:class="inline">
                                         <button type="submit" class="link">
                                             "Sign out"

@@ -20,29 +20,44 @@ function env(name: string): string {
   return value;
 }
 
+/** Runs the gatehouse CLI on the e2e server's database; `input` goes to stdin. */
+async function gatehouse(args: string[], input?: string): Promise<string> {
+  const all = [...args, '--database-url', env('GATEHOUSE_E2E_DATABASE_URL')];
+  return new Promise<string>((resolve, reject) => {
+    const child = execFile(env('GATEHOUSE_E2E_BINARY'), all, { cwd: env('GATEHOUSE_E2E_ROOT') }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`gatehouse ${args.join(' ')} failed: ${error.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+    child.stdin?.end(input ?? '');
+  });
+}
+
+/** Creates a new member of tenant `slug` (whose domain is `${slug}.test`), an admin if `admin`. */
+async function createMember(slug: string, admin: boolean): Promise<Account> {
+  const id = randomBytes(4).toString('hex');
+  const role = admin ? 'admin' : 'member';
+  const account: Account = {
+    upn: `${role}-${id}@${slug}.test`,
+    name: `${admin ? 'Admin' : 'Member'} ${id}`,
+    password: `password for ${role} ${id}`,
+  };
+  const args = ['user', 'create', '--tenant', slug, '--upn', account.upn, '--name', account.name, '--password-stdin'];
+  await gatehouse(admin ? [...args, '--admin'] : args, `${account.password}\n`);
+  return account;
+}
+
 /** Creates a new admin of tenant `slug` (whose domain is `${slug}.test`). */
 export async function createAdmin(slug: string): Promise<Account> {
-  const id = randomBytes(4).toString('hex');
-  const account: Account = {
-    upn: `admin-${id}@${slug}.test`,
-    name: `Admin ${id}`,
-    password: `password for admin ${id}`,
-  };
-  const args = [
-    'user', 'create',
-    '--database-url', env('GATEHOUSE_E2E_DATABASE_URL'),
-    '--tenant', slug,
-    '--upn', account.upn,
-    '--name', account.name,
-    '--admin',
-    '--password-stdin',
-  ];
-  await new Promise<void>((resolve, reject) => {
-    const child = execFile(env('GATEHOUSE_E2E_BINARY'), args, { cwd: env('GATEHOUSE_E2E_ROOT') }, (error, _stdout, stderr) => {
-      if (error) reject(new Error(`gatehouse user create ${account.upn} failed: ${error.message}\n${stderr}`));
-      else resolve();
-    });
-    child.stdin?.end(`${account.password}\n`);
-  });
-  return account;
+  return createMember(slug, true);
+}
+
+/**
+ * Creates a tenant of its own for one test, with security defaults on, and
+ * a member of it: `gatehouse tenant create`, `tenant set`, `user create`.
+ */
+export async function memberUnderSecurityDefaults(): Promise<{ slug: string; member: Account }> {
+  const slug = `sd-${randomBytes(4).toString('hex')}`;
+  await gatehouse(['tenant', 'create', '--slug', slug, '--name', `Tenant ${slug}`, '--domain', `${slug}.test`]);
+  await gatehouse(['tenant', 'set', '--slug', slug, '--security-defaults', 'on']);
+  return { slug, member: await createMember(slug, false) };
 }

@@ -12,6 +12,7 @@ import { mfaStep } from './pages/mfa-step';
 import { MfaVerifyPage } from './pages/mfa-verify-page';
 import { MyAppsPage } from './pages/my-apps-page';
 import { Outbox } from './pages/outbox';
+import { SecurityInfoPage } from './pages/security-info-page';
 import { SignInPage } from './pages/sign-in-page';
 import { TopBar } from './pages/top-bar';
 import { UsersPage } from './pages/users-page';
@@ -37,6 +38,7 @@ type Fixtures = {
   errorPage: ErrorPage;
   mfaSetupPage: MfaSetupPage;
   mfaVerifyPage: MfaVerifyPage;
+  securityInfoPage: SecurityInfoPage;
   /** A new admin of Woodgrove, made for this test and not signed in. */
   newAdmin: Account;
   /**
@@ -63,6 +65,7 @@ export const test = base.extend<Fixtures>({
   errorPage: async ({ page }, use) => use(new ErrorPage(page)),
   mfaSetupPage: async ({ page }, use) => use(new MfaSetupPage(page)),
   mfaVerifyPage: async ({ page }, use) => use(new MfaVerifyPage(page)),
+  securityInfoPage: async ({ page }, use) => use(new SecurityInfoPage(page)),
   newAdmin: async ({}, use) => use(await createAdmin('woodgrove')),
   admin: async ({ page, newAdmin, signInPage, mfaSetupPage, usersPage }, use) => {
     await signInPage.open();

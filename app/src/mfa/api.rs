@@ -9,46 +9,15 @@ use webauthn_rs_proto::{PublicKeyCredential, RegisterPublicKeyCredential};
 use super::{MfaContext, PasskeyCreation, PasskeyRequest, ProofUpDone, TotpSetupView};
 use crate::error::AppError;
 
-/// The signed-in person's user object in the tenant `slug`, and the rest of
-/// what an MFA step needs.
 #[cfg(feature = "ssr")]
-struct Subject {
-    principal: crate::auth::ssr::Principal,
-    tenant: crate::tenants::ssr::Tenant,
-    user: crate::users::ssr::User,
-    actor: crate::ssr::Actor,
-}
+use crate::mfa::ssr::subject::Subject;
 
-/// Who is taking the step: not signed in is `Unauthenticated`; signed in
-/// but with no user object in that tenant (or an unknown tenant), `NotFound`
-/// — the same answer, so a slug is not probed this way. An empty `slug`
-/// means a member's own tenant (security defaults' home MFA).
+/// Who is taking the step — also a member whose sign-in still owes their
+/// home tenant's MFA, since these steps are how they pay it.
 #[cfg(feature = "ssr")]
 async fn subject(request: &crate::ssr::request::Request, slug: &str) -> Result<Subject, AppError> {
-    use crate::domain::TenantSlug;
-    use crate::ssr::request::{fail, respond};
-    use crate::tenants::ssr::{find_tenant_by_id, find_tenant_by_slug};
-    use crate::users::ssr::find_user_for_identity;
-
-    let (principal, actor) = request.require_actor_for_mfa().await?;
-    let not_found = || fail(AppError::NotFound(format!("Your account in '{slug}'")));
-    let mut conn = respond(request.state.pool.acquire().await.map_err(Into::into))?;
-    let tenant = match (slug, principal.identity.member()) {
-        ("", Some(member)) => find_tenant_by_id(&mut conn, &member.tenant_id).await,
-        (slug, _) => {
-            let slug = TenantSlug::parse(slug).map_err(|_| not_found())?;
-            find_tenant_by_slug(&mut conn, &slug).await
-        }
-    };
-    let tenant = respond(tenant)?.ok_or_else(not_found)?;
-    let user = respond(find_user_for_identity(&mut conn, &tenant.id, &principal.identity).await)?
-        .ok_or_else(not_found)?;
-    Ok(Subject {
-        principal,
-        tenant,
-        user,
-        actor,
-    })
+    use crate::mfa::ssr::subject::{find_subject, SignIn};
+    find_subject(request, slug, SignIn::MayOweHomeMfa).await
 }
 
 /// Whether the subject may add a method now: always for their first (that

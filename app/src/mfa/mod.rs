@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod passkey;
+pub mod recovery_codes;
 pub mod setup;
 #[cfg(feature = "ssr")]
 pub mod ssr;

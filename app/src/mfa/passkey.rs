@@ -33,6 +33,17 @@ async fn verify_with_passkey(tenant: String, next: String) -> Result<String, App
     passkey_verify_finish(tenant, request.ceremony_id, response, Some(next)).await
 }
 
+/// Runs a passkey step in the browser, `pending` while it runs. (Not an
+/// `Action`: the step's futures are not `Send`, and a local action made
+/// while rendering on the server would be dropped on another thread.)
+fn in_browser(pending: WriteSignal<bool>, step: impl std::future::Future<Output = ()> + 'static) {
+    pending.set(true);
+    leptos::task::spawn_local(async move {
+        step.await;
+        pending.set(false);
+    });
+}
+
 /// True once the page is hydrated (never on the server): the passkey
 /// buttons need the browser's WebAuthn.
 fn hydrated() -> ReadSignal<bool> {
@@ -50,21 +61,17 @@ pub fn PasskeySetup(
     done: WriteSignal<Option<ProofUpDone>>,
 ) -> impl IntoView {
     let (name, set_name) = signal("Passkey".to_owned());
-    let register = Action::new_local(move |name: &String| {
-        register_passkey(tenant.clone(), name.clone(), next.clone())
-    });
-    Effect::new(move || {
-        if let Some(Ok(result)) = register.value().get() {
-            done.set(Some(result));
-        }
-    });
-    let error = Signal::derive(move || {
-        register
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    });
+    let (pending, set_pending) = signal(false);
+    let (error, set_error) = signal(None::<String>);
+    let register = move || {
+        let (tenant, name, next) = (tenant.clone(), name.get_untracked(), next.clone());
+        in_browser(set_pending, async move {
+            match register_passkey(tenant, name, next).await {
+                Ok(result) => done.set(Some(result)),
+                Err(refused) => set_error.set(Some(refused.to_string())),
+            }
+        });
+    };
     let hydrated = hydrated();
     view! {
         <h2>"Security key or passkey"</h2>
@@ -83,9 +90,10 @@ pub fn PasskeySetup(
                 type="button"
                 id="passkey-add"
                 on:click=move |_| {
-                    register.dispatch_local(name.get_untracked());
+                    set_error.set(None);
+                    register();
                 }
-                disabled=move || !hydrated.get() || register.pending().get()
+                disabled=move || !hydrated.get() || pending.get()
             >
                 "Add a passkey or security key"
             </button>
@@ -97,19 +105,17 @@ pub fn PasskeySetup(
 /// on to `next`.
 #[component]
 pub fn PasskeyChallenge(tenant: String, next: String) -> impl IntoView {
-    let verify = Action::new_local(move |_: &()| verify_with_passkey(tenant.clone(), next.clone()));
-    Effect::new(move || {
-        if let Some(Ok(next)) = verify.value().get() {
-            browser::go_to(&next);
-        }
-    });
-    let error = Signal::derive(move || {
-        verify
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    });
+    let (pending, set_pending) = signal(false);
+    let (error, set_error) = signal(None::<String>);
+    let verify = move || {
+        let (tenant, next) = (tenant.clone(), next.clone());
+        in_browser(set_pending, async move {
+            match verify_with_passkey(tenant, next).await {
+                Ok(next) => browser::go_to(&next),
+                Err(refused) => set_error.set(Some(refused.to_string())),
+            }
+        });
+    };
     let hydrated = hydrated();
     view! {
         <div class="form passkey-challenge">
@@ -117,9 +123,10 @@ pub fn PasskeyChallenge(tenant: String, next: String) -> impl IntoView {
                 type="button"
                 id="passkey-verify"
                 on:click=move |_| {
-                    verify.dispatch_local(());
+                    set_error.set(None);
+                    verify();
                 }
-                disabled=move || !hydrated.get() || verify.pending().get()
+                disabled=move || !hydrated.get() || pending.get()
             >
                 "Use your security key or passkey"
             </button>

@@ -14,6 +14,7 @@ use leptos_router::hooks::{use_location, use_query_map};
 
 use super::api::{mfa_for_tenant, TotpBegin, TotpConfirm};
 use super::passkey::PasskeySetup;
+use super::recovery_codes::RecoveryCodes;
 use super::{MfaContext, ProofUpDone, TotpSetupView};
 use crate::components::{current_path, encode_query_value, ErrorPage, FieldError};
 use crate::error::AppError;
@@ -90,7 +91,7 @@ fn SetupSteps(context: MfaContext) -> impl IntoView {
                 <strong id="mfa-upn">{upn}</strong> " there."
             </p>
             {move || match done() {
-                Some(done) => view! { <RecoveryCodes done /> }.into_any(),
+                Some(done) => view! { <Done done /> }.into_any(),
                 None => {
                     let slug = tenant_slug.clone();
                     let passkey = passkeys_available
@@ -175,40 +176,15 @@ fn ScanAndConfirm(
 
 /// Done: the recovery codes, once, and the way on.
 #[component]
-fn RecoveryCodes(done: ProofUpDone) -> impl IntoView {
+fn Done(done: ProofUpDone) -> impl IntoView {
     let codes = done.recovery_codes;
-    let download = format!(
-        "data:text/plain;charset=utf-8,{}",
-        encode_query_value(&format!("{}\n", codes.join("\n"))),
-    );
     let has_codes = !codes.is_empty();
     view! {
         <div class="notice" role="status" id="mfa-done">
             <p>"Your sign-in method is set up."</p>
         </div>
         <Show when=move || has_codes>
-            <h2>"Recovery codes"</h2>
-            <p>
-                "Each of these codes signs you in once if you lose your app or key. Keep them somewhere safe: they are not shown again."
-            </p>
-            <ol id="recovery-codes" class="codes">
-                {codes
-                    .clone()
-                    .into_iter()
-                    .map(|code| {
-                        view! {
-                            <li>
-                                <code>{code}</code>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ol>
-            <p>
-                <a href=download.clone() download="gatehouse-recovery-codes.txt">
-                    "Download as text"
-                </a>
-            </p>
+            <RecoveryCodes codes=codes.clone() />
         </Show>
         <p>
             <a class="button" id="mfa-continue" href=done.next>

@@ -7,19 +7,36 @@ use crate::error::AppError;
 
 #[server(endpoint = "my_apps")]
 pub async fn my_apps() -> Result<MyAppsOverview, AppError> {
-    use super::Membership;
-    use crate::ssr::request::{fail, respond, Request};
-    use crate::tenants::ssr::find_tenant_by_id;
-    use crate::users::ssr::find_guest_memberships;
+    use crate::ssr::request::{respond, Request};
 
     let request = Request::current()?;
     let principal = request.require_principal().await?;
-    let state = &request.state;
-    let mut conn = respond(state.pool.acquire().await.map_err(Into::into))?;
+    let mut conn = respond(request.state.pool.acquire().await.map_err(Into::into))?;
+    let memberships = respond(find_memberships(&mut conn, &principal.identity).await)?;
+    Ok(MyAppsOverview {
+        display_name: principal.identity.display_name().to_owned(),
+        upn: principal.identity.sign_in_name().to_owned(),
+        memberships,
+    })
+}
+
+/// The tenants where `identity` has a user object: a member's own tenant
+/// first, then those where it is an accepted guest, by name. My Apps and
+/// Security info list the same.
+#[cfg(feature = "ssr")]
+pub async fn find_memberships(
+    conn: &mut crate::ssr::db::Conn,
+    identity: &crate::auth::ssr::Identity,
+) -> crate::ssr::Result<Vec<super::Membership>> {
+    use super::Membership;
+    use crate::tenants::ssr::find_tenant_by_id;
+    use crate::users::ssr::find_guest_memberships;
+
     let mut memberships = Vec::new();
-    if let Some(user) = principal.identity.member() {
-        let tenant = respond(find_tenant_by_id(&mut conn, &user.tenant_id).await)?
-            .ok_or_else(|| fail(AppError::Internal))?;
+    if let Some(user) = identity.member() {
+        let tenant = find_tenant_by_id(conn, &user.tenant_id)
+            .await?
+            .ok_or(AppError::Internal)?;
         memberships.push(Membership {
             tenant_slug: tenant.slug.as_str().to_owned(),
             tenant_name: tenant.display_name,
@@ -27,10 +44,8 @@ pub async fn my_apps() -> Result<MyAppsOverview, AppError> {
             is_admin: user.is_admin,
         });
     }
-    let (home_kind, home_ref, _) = principal.identity.home();
-    for (tenant_slug, tenant_name) in
-        respond(find_guest_memberships(&mut conn, home_kind, home_ref).await)?
-    {
+    let (home_kind, home_ref, _) = identity.home();
+    for (tenant_slug, tenant_name) in find_guest_memberships(conn, home_kind, home_ref).await? {
         memberships.push(Membership {
             tenant_slug,
             tenant_name,
@@ -38,9 +53,5 @@ pub async fn my_apps() -> Result<MyAppsOverview, AppError> {
             is_admin: false,
         });
     }
-    Ok(MyAppsOverview {
-        display_name: principal.identity.display_name().to_owned(),
-        upn: principal.identity.sign_in_name().to_owned(),
-        memberships,
-    })
+    Ok(memberships)
 }

@@ -42,12 +42,18 @@ pub fn MyAppsPage() -> impl IntoView {
                                                         <a href=href>"Admin portal"</a>
                                                     }
                                                 });
+                                            let security = format!(
+                                                "/security-info?tenant={}",
+                                                m.tenant_slug,
+                                            );
                                             view! {
                                                 <li>
                                                     <strong>{m.tenant_name}</strong>
                                                     " — "
                                                     {m.user_type.as_str()}
                                                     {admin}
+                                                    " · "
+                                                    <a href=security>"Security info"</a>
                                                 </li>
                                             }
                                         })

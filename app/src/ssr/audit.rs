@@ -21,6 +21,7 @@ use super::db::Tx;
 pub enum Action {
     SignIn,
     SignOut,
+    SessionRevoked,
     TenantCreated,
     TenantPlanChanged,
     TenantSettingsChanged,
@@ -47,6 +48,7 @@ impl Action {
         match self {
             Self::SignIn => "signin",
             Self::SignOut => "signout",
+            Self::SessionRevoked => "session.revoke",
             Self::TenantCreated => "tenant.create",
             Self::TenantPlanChanged => "tenant.set_plan",
             Self::TenantSettingsChanged => "tenant.settings_changed",

@@ -184,3 +184,19 @@ pub fn date(unix: clock::UnixTime) -> String {
         .map(|at| format!("{}-{:02}-{:02}", at.year(), u8::from(at.month()), at.day()))
         .unwrap_or_default()
 }
+
+/// `YYYY-MM-DD HH:MM UTC`, for times of day that matter (sessions).
+pub fn date_time(unix: clock::UnixTime) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|at| {
+            format!(
+                "{}-{:02}-{:02} {:02}:{:02} UTC",
+                at.year(),
+                u8::from(at.month()),
+                at.day(),
+                at.hour(),
+                at.minute()
+            )
+        })
+        .unwrap_or_default()
+}

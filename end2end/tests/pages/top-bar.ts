@@ -7,12 +7,15 @@ export class TopBar {
   readonly signedInName: Locator;
   /** Shown to nobody signed in. */
   readonly signInLink: Locator;
+  /** The signed-in person's own methods and sessions. */
+  readonly securityInfoLink: Locator;
   private readonly signOutButton: Locator;
 
   constructor(private readonly page: Page) {
     const bar = page.getByRole('banner');
     this.signedInName = bar.locator('.who-name');
     this.signInLink = bar.getByRole('link', { name: 'Sign in' });
+    this.securityInfoLink = bar.getByRole('link', { name: 'Security info' });
     this.signOutButton = bar.getByRole('button', { name: 'Sign out' });
   }
 

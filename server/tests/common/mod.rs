@@ -47,6 +47,7 @@ pub mod wire {
     pub use app::mfa::{MfaContext, ProofUpDone, TotpSetupView};
     pub use app::myapps::MyAppsOverview;
     pub use app::redemption::{HomeRealm, InvitationView};
+    pub use app::security_info::{SecurityInfoView, TenantSecurity};
     pub use app::tokens::TokenRow;
     pub use app::users::UserPage;
 }

@@ -16,8 +16,8 @@ use crate::tenants::ssr::{find_tenant_by_slug, Tenant};
 use crate::users::ssr::{find_credentials_by_upn, find_user_by_id, User};
 use personal::{find_personal_account, find_personal_credentials, PersonalAccount};
 use session::{
-    create_session, find_active_session, find_tenant_mfa, id_hash_from_headers, revoke_session,
-    Amr, Session, SessionToken, Subject,
+    create_session, find_active_session, find_live_session_by_handle, find_tenant_mfa,
+    id_hash_from_headers, revoke_session, Amr, Session, SessionToken, Subject,
 };
 
 /// The identity a person signed in with at home (DESIGN §1, home identity).
@@ -383,6 +383,47 @@ pub async fn start_session(
         identity,
         home_mfa_due,
     })
+}
+
+/// Ends another of the caller's own sessions (Security info's "Sign out"
+/// beside it, e.g. a browser left signed in elsewhere): its cookie stops
+/// working at once. `handle` names one of the caller's live sessions
+/// ([`session::list_live_sessions`]); any other handle is `NotFound`. The
+/// caller's current session is refused: signing out ends that one.
+pub async fn end_other_session(
+    pool: &db::Pool,
+    principal: &Principal,
+    handle: &str,
+    actor: &Actor,
+    now: crate::ssr::clock::UnixTime,
+) -> Result<()> {
+    let subject = &principal.session.subject;
+    db::write(pool, async |tx| {
+        let not_found = || AppError::NotFound("That session".into());
+        let id_hash = find_live_session_by_handle(tx, subject, handle, now)
+            .await?
+            .ok_or_else(not_found)?;
+        if id_hash == principal.session.id_hash {
+            return Err(AppError::refused(
+                "currentSession",
+                "This is the session you are using: sign out to end it.",
+            )
+            .into());
+        }
+        if !revoke_session(tx, &id_hash, now).await? {
+            return Err(not_found().into());
+        }
+        let mut event = Event::success(Action::SessionRevoked, now)
+            .by(actor)
+            .target(principal.identity.sign_in_name())
+            .detail(serde_json::json!({ "session": handle }));
+        if let Some(user) = principal.identity.member() {
+            event = event.tenant(&user.tenant_id);
+        }
+        audit::record(tx, event).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Revokes the request's session server-side. Signing out twice is fine.

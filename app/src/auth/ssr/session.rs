@@ -154,6 +154,18 @@ pub enum Subject {
     Email(String),
 }
 
+impl Subject {
+    /// The session columns that name it: `(user_id, personal_account_id,
+    /// email)`, exactly one set.
+    fn columns(&self) -> (Option<&str>, Option<&str>, Option<&str>) {
+        match self {
+            Self::User(id) => (Some(id.as_str()), None, None),
+            Self::PersonalAccount(id) => (None, Some(id.as_str()), None),
+            Self::Email(email) => (None, None, Some(email.as_str())),
+        }
+    }
+}
+
 /// A live session row.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -176,11 +188,7 @@ pub async fn create_session(
     let id_hash = token.id_hash();
     let amr = amr_to_json(amr)?;
     let expires_at = now + SESSION_LIFETIME_SECS;
-    let (user_id, personal_account_id, email) = match subject {
-        Subject::User(id) => (Some(id.as_str()), None, None),
-        Subject::PersonalAccount(id) => (None, Some(id.as_str()), None),
-        Subject::Email(email) => (None, None, Some(email.as_str())),
-    };
+    let (user_id, personal_account_id, email) = subject.columns();
     sqlx::query!(
         "INSERT INTO sessions (id_hash, user_id, personal_account_id, email, authenticated_at, amr,
                                created_at, expires_at)
@@ -251,6 +259,80 @@ pub async fn revoke_session(conn: &mut Conn, id_hash: &str, now: UnixTime) -> Re
     .execute(conn)
     .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// One of a person's live sessions as they see it in Security info: never
+/// its id (nor the id's hash), but a handle that names it to its owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSummary {
+    pub handle: String,
+    /// When its holder signed in (a rotated session keeps the time).
+    pub signed_in_at: UnixTime,
+    pub expires_at: UnixTime,
+    /// The session this request came with.
+    pub is_current: bool,
+}
+
+/// The handle of the session stored as `id_hash`: a hash of the hash, so a
+/// page that lists sessions shows nothing the session table is keyed by.
+fn session_handle(id_hash: &str) -> String {
+    token_hash(&format!("gatehouse.session-handle.v1:{id_hash}"))
+}
+
+/// The live sessions of `subject` (not revoked, not expired), newest
+/// sign-in first; `current` is the request's own.
+pub async fn list_live_sessions(
+    conn: &mut Conn,
+    subject: &Subject,
+    current: &str,
+    now: UnixTime,
+) -> Result<Vec<SessionSummary>> {
+    let (user_id, personal_account_id, email) = subject.columns();
+    let rows = sqlx::query!(
+        "SELECT id_hash, authenticated_at, expires_at FROM sessions
+         WHERE revoked_at IS NULL AND expires_at > $1
+           AND (user_id = $2 OR personal_account_id = $3 OR email = $4)
+         ORDER BY authenticated_at DESC, created_at DESC, id_hash",
+        now,
+        user_id,
+        personal_account_id,
+        email
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| SessionSummary {
+            handle: session_handle(&row.id_hash),
+            is_current: row.id_hash == current,
+            signed_in_at: row.authenticated_at,
+            expires_at: row.expires_at,
+        })
+        .collect())
+}
+
+/// The id hash of `subject`'s live session named by `handle`, if any.
+pub async fn find_live_session_by_handle(
+    conn: &mut Conn,
+    subject: &Subject,
+    handle: &str,
+    now: UnixTime,
+) -> Result<Option<String>> {
+    let (user_id, personal_account_id, email) = subject.columns();
+    let hashes = sqlx::query_scalar!(
+        "SELECT id_hash FROM sessions
+         WHERE revoked_at IS NULL AND expires_at > $1
+           AND (user_id = $2 OR personal_account_id = $3 OR email = $4)",
+        now,
+        user_id,
+        personal_account_id,
+        email
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(hashes
+        .into_iter()
+        .find(|id_hash| session_handle(id_hash) == handle))
 }
 
 /// An MFA the session passed with one tenant: when, and how.

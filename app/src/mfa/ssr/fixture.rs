@@ -27,6 +27,8 @@ pub struct Fixture {
     pub key: SecretKey,
     pub tenant: Tenant,
     pub passwords: Passwords,
+    /// Who the fixture's own actions are recorded as.
+    pub actor: Actor,
 }
 
 pub async fn fixture() -> Fixture {
@@ -44,16 +46,22 @@ pub async fn fixture() -> Fixture {
         key: SecretKey::new([7; 32]),
         tenant,
         passwords: Passwords::new().unwrap(),
+        actor: Actor::cli(),
     }
 }
 
 impl Fixture {
+    /// A member who is not an admin.
     pub async fn member(&self, name: &str) -> User {
+        self.user(name, false).await
+    }
+
+    pub async fn user(&self, name: &str, is_admin: bool) -> User {
         let new = NewMember {
             upn: Upn::parse(&format!("{name}@fabrikam.test")).unwrap(),
             display_name: DisplayName::parse(name).unwrap(),
             password: NewPassword::parse("correct horse battery staple".into()).unwrap(),
-            is_admin: false,
+            is_admin,
         };
         create_member(
             &self.pool,
@@ -69,7 +77,12 @@ impl Fixture {
 
     /// Sets up an app for `user` and answers its secret, as the app got it.
     pub async fn app(&self, user: &User) -> (TotpSecret, Activated) {
-        let name = DisplayName::parse("Phone").unwrap();
+        self.app_named(user, "Phone").await
+    }
+
+    /// [`Self::app`], named `name`.
+    pub async fn app_named(&self, user: &User, name: &str) -> (TotpSecret, Activated) {
+        let name = DisplayName::parse(name).unwrap();
         let enrolment = begin_totp(&self.pool, &self.key, &self.tenant, user, &name, T0)
             .await
             .unwrap();

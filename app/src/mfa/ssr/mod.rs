@@ -7,15 +7,22 @@
 //! - [`recovery`]: the single-use recovery codes;
 //! - [`step_up`]: the recent MFA that changing one's methods needs;
 //! - [`webauthn`]: passkeys and security keys, and their ceremonies;
+//! - [`manage`]: renaming and removing a method, new recovery codes
+//!   (Security info, and next the REST API and the CLI);
+//! - [`requirement`]: whether MFA is required for a user in a tenant;
+//! - [`subject`]: whose methods a step acts on (the caller's own);
 //!
 //! Guesses are throttled by `crate::ssr::throttle`.
 
 #[cfg(test)]
 mod fixture;
+pub mod manage;
 pub mod methods;
 pub mod recovery;
+pub mod requirement;
 #[cfg(test)]
 mod softkey;
 pub mod step_up;
+pub mod subject;
 pub mod totp;
 pub mod webauthn;
