@@ -79,7 +79,7 @@ async fn limit_body_by_route(request: Request, next: middleware::Next) -> axum::
 /// Liveness and readiness: the process answers and the database too.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match sqlx::query_scalar::<_, i64>("SELECT 1")
-        .fetch_one(&state.pool)
+        .fetch_one(state.pool.connections())
         .await
     {
         Ok(_) => (StatusCode::OK, "ok"),

@@ -60,7 +60,7 @@ async fn creating_an_invitation_creates_the_pending_guest_and_returns_the_redeem
 
     // Only the token's hash is stored.
     let stored: String = sqlx::query_scalar("SELECT token_hash FROM invitations")
-        .fetch_one(&app.state.pool)
+        .fetch_one(app.state.pool.connections())
         .await
         .unwrap();
     assert_eq!(stored, app::ssr::crypto::token_hash(ticket.as_str()));
@@ -109,11 +109,11 @@ async fn a_missing_or_malformed_address_is_a_400_and_creates_nothing() {
         .unwrap();
     assert_eq!(not_json.status(), StatusCode::BAD_REQUEST);
     let invitations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM invitations")
-        .fetch_one(&app.state.pool)
+        .fetch_one(app.state.pool.connections())
         .await
         .unwrap();
     let guests: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE user_type = 'Guest'")
-        .fetch_one(&app.state.pool)
+        .fetch_one(app.state.pool.connections())
         .await
         .unwrap();
     assert_eq!((invitations, guests), (0, 0));
@@ -144,7 +144,7 @@ async fn a_premium_tenant_refuses_guests_beyond_five_per_seat() {
     assert_eq!(error.code, "licenseCapacityExceeded");
     assert!(error.message.contains("5 guests"), "{error:?}");
     let guests: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE user_type = 'Guest'")
-        .fetch_one(&app.state.pool)
+        .fetch_one(app.state.pool.connections())
         .await
         .unwrap();
     assert_eq!(guests, 5, "the refused invitation created no guest");
@@ -226,7 +226,7 @@ async fn resending_issues_a_new_link_and_kills_the_old_one() {
     let new_ticket = resent.ticket();
     assert_ne!(new_ticket, old_ticket);
     let hashes: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM invitations")
-        .fetch_all(&app.state.pool)
+        .fetch_all(app.state.pool.connections())
         .await
         .unwrap();
     assert_eq!(
@@ -337,7 +337,7 @@ async fn reset_redemption_keeps_the_object_id_and_issues_a_new_invitation() {
     let row: (String, Option<String>) =
         sqlx::query_as("SELECT external_user_state, home_kind FROM users WHERE id = ?")
             .bind(&guest_id)
-            .fetch_one(&app.state.pool)
+            .fetch_one(app.state.pool.connections())
             .await
             .unwrap();
     assert_eq!(row, ("PendingAcceptance".to_owned(), None));

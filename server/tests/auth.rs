@@ -121,7 +121,7 @@ async fn malformed_sign_in_fields_name_the_field_and_change_nothing() {
         "a missing field"
     );
     let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
-        .fetch_one(&app.state.pool)
+        .fetch_one(app.state.pool.connections())
         .await
         .unwrap();
     assert_eq!(sessions, 0);
@@ -163,7 +163,7 @@ async fn signing_out_revokes_the_session_on_the_server() {
     // Replaying the old cookie (as a stolen copy would) finds no session.
     assert_eq!(app.current_upn(&cookie).await, None);
     let revoked: Option<i64> = sqlx::query_scalar("SELECT revoked_at FROM sessions")
-        .fetch_one(&app.state.pool)
+        .fetch_one(app.state.pool.connections())
         .await
         .unwrap();
     assert!(revoked.is_some());
@@ -200,7 +200,7 @@ async fn the_database_holds_only_a_hash_of_the_session_id() {
     let cookie = app.signed_in("megan@woodgrove.test").await;
     let id = cookie.trim_start_matches("gatehouse_session=");
     let stored: String = sqlx::query_scalar("SELECT id_hash FROM sessions")
-        .fetch_one(&app.state.pool)
+        .fetch_one(app.state.pool.connections())
         .await
         .unwrap();
     assert_ne!(stored, id);

@@ -487,7 +487,7 @@ async fn two_simultaneous_creates_of_one_slug_make_one_tenant_and_a_conflict() {
         assert_eq!((created, conflicts), (1, 1), "{slug}: {pair:?}");
     }
     let raced: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants WHERE slug LIKE 'race-%'")
-        .fetch_one(&app.state.pool)
+        .fetch_one(app.state.pool.connections())
         .await
         .unwrap();
     assert_eq!(raced, 8, "one tenant a slug");

@@ -112,11 +112,11 @@ async fn the_audit_trail_cannot_be_rewritten() {
     let app = spawn_app().await;
     app.signed_in("megan@woodgrove.test").await;
     let update = sqlx::query("UPDATE audit_events SET outcome = 'failure'")
-        .execute(&app.state.pool)
+        .execute(app.state.pool.connections())
         .await;
     assert!(update.is_err());
     let delete = sqlx::query("DELETE FROM audit_events")
-        .execute(&app.state.pool)
+        .execute(app.state.pool.connections())
         .await;
     assert!(delete.is_err());
 }

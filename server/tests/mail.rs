@@ -192,7 +192,7 @@ async fn a_queued_mail_is_delivered_by_smtp_and_sealed_at_rest() {
 
     let sealed: Vec<u8> = sqlx::query_scalar("SELECT sealed_body FROM outbox WHERE id = ?")
         .bind(&id)
-        .fetch_one(&app.state.pool)
+        .fetch_one(app.state.pool.connections())
         .await
         .expect("the row");
     assert!(
@@ -357,7 +357,7 @@ async fn a_body_that_does_not_open_is_not_sent() {
     // tampering no service does): the sealed body is bound to its row.
     sqlx::query("UPDATE outbox SET to_address = 'eve@evil.test' WHERE id = ?")
         .bind(&id)
-        .execute(&app.state.pool)
+        .execute(app.state.pool.connections())
         .await
         .unwrap();
     let row = entry(&app, &id).await;

@@ -70,7 +70,7 @@ async fn an_admin_invites_in_the_portal_and_the_mail_carries_the_link() {
         "the message is text, escaped in HTML"
     );
     let stored: Vec<u8> = sqlx::query_scalar("SELECT sealed_body FROM outbox")
-        .fetch_one(&app.state.pool)
+        .fetch_one(app.state.pool.connections())
         .await
         .unwrap();
     assert!(
@@ -266,7 +266,7 @@ async fn an_admin_makes_an_api_token_that_works_until_revoked() {
     assert_eq!(users.status(), StatusCode::OK);
 
     let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
-        .fetch_all(&app.state.pool)
+        .fetch_all(app.state.pool.connections())
         .await
         .unwrap();
     assert_eq!(
@@ -387,7 +387,7 @@ async fn resetting_a_redemption_in_the_portal_reinvites_the_same_guest() {
     );
     let home_kind: Option<String> =
         sqlx::query_scalar("SELECT home_kind FROM users WHERE user_type = 'Guest'")
-            .fetch_one(&app.state.pool)
+            .fetch_one(app.state.pool.connections())
             .await
             .unwrap();
     assert_eq!(home_kind, None, "unbound (no API shows the binding)");

@@ -29,7 +29,7 @@ async fn accept(app: &TestApp, ticket: &Ticket, cookie: Option<&str>) -> reqwest
 async fn guest_row(app: &TestApp, upn: &str) -> (String, Option<String>, Option<String>) {
     sqlx::query_as("SELECT external_user_state, home_kind, home_tenant_id FROM users WHERE user_principal_name = ?")
         .bind(upn)
-        .fetch_one(&app.state.pool)
+        .fetch_one(app.state.pool.connections())
         .await
         .unwrap()
 }
@@ -160,7 +160,7 @@ async fn a_work_account_of_another_tenant_redeems_after_signing_in_at_home() {
     let (state, home_kind, home_tenant) =
         guest_row(&app, "alice_contoso.test#EXT#@woodgrove.test").await;
     let contoso: String = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'contoso'")
-        .fetch_one(&app.state.pool)
+        .fetch_one(app.state.pool.connections())
         .await
         .unwrap();
     assert_eq!(
@@ -232,7 +232,7 @@ async fn opening_the_link_does_not_consume_it_and_cancel_changes_nothing() {
         "the ticket never leaks as Referer"
     );
     let status: String = sqlx::query_scalar("SELECT status FROM invitations")
-        .fetch_one(&app.state.pool)
+        .fetch_one(app.state.pool.connections())
         .await
         .unwrap();
     assert_eq!(status, "PendingAcceptance");
@@ -357,7 +357,7 @@ async fn a_code_allows_five_wrong_tries_and_dies_after_thirty_minutes() {
 
 async fn sessions(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
-        .fetch_one(&app.state.pool)
+        .fetch_one(app.state.pool.connections())
         .await
         .unwrap()
 }
@@ -380,12 +380,12 @@ async fn twenty_simultaneous_redemptions_bind_exactly_one_guest() {
         .count();
     assert_eq!((ok, refused), (1, 19), "{statuses:?}");
     let bound: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE home_kind IS NOT NULL")
-        .fetch_one(&app.state.pool)
+        .fetch_one(app.state.pool.connections())
         .await
         .unwrap();
     let accepted: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM invitations WHERE status = 'Accepted'")
-            .fetch_one(&app.state.pool)
+            .fetch_one(app.state.pool.connections())
             .await
             .unwrap();
     assert_eq!((bound, accepted), (1, 1));

@@ -36,7 +36,7 @@ impl TestApp {
              WHERE t.slug = $1 ORDER BY m.mfa_at DESC LIMIT 1",
         )
         .bind(slug)
-        .fetch_optional(&self.state.pool)
+        .fetch_optional(self.state.pool.connections())
         .await
         .expect("a query")
     }

@@ -11,14 +11,19 @@
 //! constraints — never a read-then-write that is only safe because SQLite
 //! serialises writers. Repository functions take a [`Conn`].
 //!
-//! On SQLite, WAL lets readers work beside one writer; `busy_timeout` makes
-//! a second writer wait instead of failing; and writes start with `BEGIN
-//! IMMEDIATE`, which takes the write lock up front so two transactions never
-//! deadlock on upgrading from read to write (which `busy_timeout` cannot
-//! resolve). That is about liveness only; correctness never rests on it.
+//! On SQLite, WAL lets readers work beside one writer, and writes start with
+//! `BEGIN IMMEDIATE`, which takes the write lock up front so two
+//! transactions never deadlock on upgrading from read to write. The writers
+//! of this process queue for that lock in the process (an async mutex, which
+//! wakes the next one as soon as the lock is free) rather than in SQLite's
+//! busy handler, which sleeps 1, 2, 5, 10 … ms between tries — under load
+//! most of a write's time. `busy_timeout` remains for other processes (the
+//! CLI beside a server). All of that is about liveness only; correctness
+//! never rests on it.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -30,8 +35,37 @@ use super::audit::Logged;
 pub type Db = Sqlite;
 /// A connection, as repository functions take it.
 pub type Conn = <Db as sqlx::Database>::Connection;
-/// The connection pool in `AppState`.
-pub type Pool = sqlx::Pool<Db>;
+/// The connection pool in `AppState`, with the queue its writers wait in.
+/// It dereferences to sqlx's pool (`pool.acquire()`); a query runs on
+/// [`Pool::connections`]; transactions go through [`write`].
+#[derive(Debug, Clone)]
+pub struct Pool {
+    connections: sqlx::Pool<Db>,
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Pool {
+    fn new(connections: sqlx::Pool<Db>) -> Self {
+        Self {
+            connections,
+            writer: Arc::default(),
+        }
+    }
+
+    /// sqlx's pool, as a query's executor: for reads, and for the one-
+    /// statement writes that need no transaction.
+    pub fn connections(&self) -> &sqlx::Pool<Db> {
+        &self.connections
+    }
+}
+
+impl std::ops::Deref for Pool {
+    type Target = sqlx::Pool<Db>;
+
+    fn deref(&self) -> &sqlx::Pool<Db> {
+        &self.connections
+    }
+}
 
 /// The embedded default (DESIGN §7).
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/gatehouse.db";
@@ -89,7 +123,7 @@ pub async fn open(url: &str) -> Result<Pool, DbError> {
         .run(&pool)
         .await
         .map_err(|source| DbError::Migrate { path, source })?;
-    Ok(pool)
+    Ok(Pool::new(pool))
 }
 
 fn create_dir(dir: &Path) -> Result<(), DbError> {
@@ -104,6 +138,8 @@ fn create_dir(dir: &Path) -> Result<(), DbError> {
 pub struct Tx {
     inner: Transaction<'static, Db>,
     logged: Vec<Logged>,
+    /// This process's turn to write, held until the transaction ends.
+    _turn: tokio::sync::OwnedMutexGuard<()>,
 }
 
 impl Tx {
@@ -149,15 +185,26 @@ where
     // rolled back — there.
     let begin = tokio::spawn({
         let pool = pool.clone();
-        async move { pool.begin_with("BEGIN IMMEDIATE").await }
+        async move {
+            let turn = pool.writer.clone().lock_owned().await;
+            let inner = pool.connections.begin_with("BEGIN IMMEDIATE").await?;
+            Ok::<_, sqlx::Error>((inner, turn))
+        }
     });
+    let (inner, turn) = begin.await??;
     let mut tx = Tx {
-        inner: begin.await??,
+        inner,
         logged: Vec::new(),
+        _turn: turn,
     };
     let value = work(&mut tx).await?;
-    let Tx { inner, logged } = tx;
+    let Tx {
+        inner,
+        logged,
+        _turn,
+    } = tx;
     inner.commit().await?;
+    drop(_turn);
     for line in &logged {
         line.emit();
     }
@@ -208,7 +255,7 @@ mod tests {
 
     async fn audit_rows(pool: &Pool) -> i64 {
         sqlx::query_scalar!("SELECT COUNT(*) FROM audit_events")
-            .fetch_one(pool)
+            .fetch_one(pool.connections())
             .await
             .expect("count")
     }

@@ -98,7 +98,7 @@ pub async fn find_api_caller(pool: &Pool, token: &str, now: UnixTime) -> Result<
             now,
             row.id
         )
-        .execute(pool)
+        .execute(pool.connections())
         .await?;
     }
     Ok(Some(ApiCaller {
@@ -126,7 +126,7 @@ pub async fn list_api_tokens(pool: &Pool, tenant: &Tenant) -> Result<Vec<ApiToke
          WHERE tenant_id = $1 ORDER BY created_at DESC, id",
         tenant.id
     )
-    .fetch_all(pool)
+    .fetch_all(pool.connections())
     .await?;
     Ok(rows
         .into_iter()

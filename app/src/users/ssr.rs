@@ -319,14 +319,14 @@ mod tests {
             "INSERT INTO tenants (id, slug, display_name, domain, plan, premium_seats, created_at)
              VALUES ('t', 'fabrikam', 'Fabrikam', 'fabrikam.test', 'free', 0, 0)"
         )
-        .execute(&pool)
+        .execute(pool.connections())
         .await
         .unwrap();
         sqlx::query!(
             "INSERT INTO users (id, tenant_id, user_principal_name, display_name, user_type, created_at)
              VALUES ('u', 't', 'not a user name', 'Bob', 'Member', 0)"
         )
-        .execute(&pool)
+        .execute(pool.connections())
         .await
         .unwrap();
         let mut conn = pool.acquire().await.unwrap();

@@ -580,7 +580,7 @@ impl TestApp {
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = ? AND outcome = ?")
             .bind(action)
             .bind(outcome)
-            .fetch_one(&self.state.pool)
+            .fetch_one(self.state.pool.connections())
             .await
             .expect("count")
     }
@@ -593,7 +593,7 @@ impl TestApp {
              WHERE a.action = ? ORDER BY a.id",
         )
         .bind(action)
-        .fetch_all(&self.state.pool)
+        .fetch_all(self.state.pool.connections())
         .await
         .expect("the audit trail")
     }
@@ -621,7 +621,7 @@ impl TestApp {
         };
         let changed = sqlx::query(sql)
             .bind(slug)
-            .execute(&self.state.pool)
+            .execute(self.state.pool.connections())
             .await
             .expect("the setting changes")
             .rows_affected();

@@ -153,7 +153,7 @@ pub async fn deliver_due(
         now,
         BATCH
     )
-    .fetch_all(pool)
+    .fetch_all(pool.connections())
     .await?;
     let mut sent = 0;
     // A slow relay can make a batch outlast a claim: every row is claimed,
@@ -169,7 +169,7 @@ pub async fn deliver_due(
             row.id,
             row.next_attempt_at
         )
-        .execute(pool)
+        .execute(pool.connections())
         .await?
         .rows_affected()
             == 1;
@@ -197,7 +197,7 @@ pub async fn deliver_due(
                     row.id,
                     claim_until
                 )
-                .execute(pool)
+                .execute(pool.connections())
                 .await?;
                 tracing::info!(mail_id = %row.id, attempts, "mail sent");
                 sent += 1;
@@ -215,7 +215,7 @@ pub async fn deliver_due(
                     row.id,
                     claim_until
                 )
-                .execute(pool)
+                .execute(pool.connections())
                 .await?;
                 tracing::warn!(mail_id = %row.id, attempts, retry_in_secs = delay, %error, "mail not sent; will retry");
             }
@@ -230,7 +230,7 @@ pub async fn deliver_due(
                     row.id,
                     claim_until
                 )
-                .execute(pool)
+                .execute(pool.connections())
                 .await?;
                 tracing::error!(mail_id = %row.id, attempts, %error, "mail not sent; giving up");
             }

@@ -208,7 +208,7 @@ pub async fn list_outbox(pool: &Pool, key: &SecretKey, limit: i64) -> Result<Vec
          FROM outbox ORDER BY created_at DESC, rowid DESC LIMIT $1",
         limit
     )
-    .fetch_all(pool)
+    .fetch_all(pool.connections())
     .await?;
     Ok(rows
         .into_iter()

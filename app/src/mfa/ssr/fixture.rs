@@ -108,7 +108,7 @@ impl Fixture {
             "SELECT COUNT(*) FROM audit_events WHERE action = $1",
             action
         )
-        .fetch_one(&self.pool)
+        .fetch_one(self.pool.connections())
         .await
         .unwrap()
     }

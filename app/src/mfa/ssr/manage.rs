@@ -289,7 +289,7 @@ mod tests {
                 "SELECT detail FROM audit_events WHERE action = $1 ORDER BY id",
                 action
             )
-            .fetch_all(&self.pool)
+            .fetch_all(self.pool.connections())
             .await
             .unwrap()
             .iter()

@@ -835,7 +835,7 @@ mod tests {
             .expect("passed");
         assert_eq!((mfa.at, mfa.amr), (T0 + 60, vec![Amr::Hwk, Amr::Mfa]));
         let stored = sqlx::query_scalar!("SELECT sign_count FROM auth_methods")
-            .fetch_one(&f.pool)
+            .fetch_one(f.pool.connections())
             .await
             .unwrap();
         assert_eq!(
@@ -853,7 +853,7 @@ mod tests {
             "SELECT COUNT(*) FROM audit_events
              WHERE action = 'mfa.challenge_failed' AND detail LIKE '%counterRegression%'",
         )
-        .fetch_one(&f.pool)
+        .fetch_one(f.pool.connections())
         .await
         .unwrap();
         assert_eq!(failures, 1);
