@@ -1,4 +1,5 @@
-import { test, expect } from './fixtures';
+import { VirtualAuthenticator } from './authenticator';
+import { test, expect, mfaStep, WOODGROVE_USERS } from './fixtures';
 import { SecurityInfoPage } from './pages/security-info-page';
 
 test('an admin renames their authenticator app, gets new recovery codes and cannot remove their only method', async ({ admin, page, topBar, securityInfoPage: securityInfo }) => {
@@ -53,4 +54,28 @@ test('before the WebAssembly loads, renaming works and a refused removal is expl
   await expect(securityInfo.error).toContainText('Woodgrove requires MFA for you');
   await expect(securityInfo.methods).toHaveCount(1);
   await context.close();
+});
+
+test('an admin adds a security key from Security info, then removes the authenticator app and signs in with the key', async ({ admin, page, topBar, signInPage, mfaSetupPage, mfaVerifyPage, usersPage, securityInfoPage: securityInfo }) => {
+  await VirtualAuthenticator.attach(page);
+  await securityInfo.open('woodgrove');
+  await securityInfo.addMethodLink.click();
+  await expect(page).toHaveURL(mfaStep('setup', 'woodgrove', '/security-info?tenant=woodgrove'));
+  await mfaSetupPage.addPasskey('YubiKey');
+  await expect(mfaSetupPage.done).toBeVisible();
+  await mfaSetupPage.continue();
+
+  await expect(securityInfo.methods).toHaveCount(2);
+  await expect(securityInfo.method('YubiKey').kind).toHaveText('Security key or passkey');
+  await securityInfo.remove('Authenticator app');
+  await expect(securityInfo.methods).toHaveCount(1);
+  await expect(securityInfo.method('YubiKey').root).toBeVisible();
+
+  await topBar.signOut();
+  await signInPage.open();
+  await signInPage.signIn(admin.upn, admin.password);
+  await expect(mfaVerifyPage.codeForm).toHaveCount(0);
+  await mfaVerifyPage.usePasskey();
+  await expect(page).toHaveURL(WOODGROVE_USERS);
+  await expect(usersPage.heading).toBeVisible();
 });

@@ -20,8 +20,8 @@ pub mod manage;
 pub mod methods;
 pub mod recovery;
 pub mod requirement;
-#[cfg(test)]
-mod softkey;
+#[cfg(any(test, feature = "test-support"))]
+pub mod softkey;
 pub mod step_up;
 pub mod subject;
 pub mod totp;

@@ -22,11 +22,8 @@
 //! References: WebAuthn Level 3, §6.1 (authenticator data), §6.5.1 (attested
 //! credential data), §8.7 (none attestation), RFC 9052/9053 (COSE_Key).
 //!
-//! Dev-dependencies (each version already in webauthn-rs 0.6.2's tree or in
-//! Gatehouse's): `webauthn-rs` 0.6.2, `webauthn-rs-proto` 0.6.2 (the raw
-//! response types), `p256` 0.14 (default features, which include `ecdsa` and
-//! the DER encoding of signatures), `sha2` (0.10.9 or 0.11.1), `base64`
-//! (0.21.7 or 0.22.1), `serde_json` 1.
+//! Compiled for this crate's tests and, with the `test-support` feature,
+//! for the server's integration tests; never in a release build.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
