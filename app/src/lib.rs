@@ -21,6 +21,7 @@ pub mod mfa;
 pub mod myapps;
 pub mod redemption;
 pub mod security_info;
+pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod tenants;
@@ -46,6 +47,7 @@ use mfa::verify::MfaVerifyPage;
 use myapps::page::MyAppsPage;
 use redemption::page::RedeemPage;
 use security_info::page::SecurityInfoPage;
+use settings::page::SettingsPage;
 use tokens::page::TokensPage;
 use users::page::UsersPage;
 
@@ -100,6 +102,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("users") view=UsersPage ssr=SsrMode::Async />
                         <Route path=path!("invitations") view=InvitationsPage ssr=SsrMode::Async />
                         <Route path=path!("licensing") view=LicensingPage ssr=SsrMode::Async />
+                        <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async />
                         <Route path=path!("tokens") view=TokensPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>

@@ -51,13 +51,19 @@ export async function createAdmin(slug: string): Promise<Account> {
   return createMember(slug, true);
 }
 
+/** Creates a tenant of its own for one test: `sd-…`, named `Tenant sd-…`. */
+export async function createTenant(): Promise<string> {
+  const slug = `sd-${randomBytes(4).toString('hex')}`;
+  await gatehouse(['tenant', 'create', '--slug', slug, '--name', `Tenant ${slug}`, '--domain', `${slug}.test`]);
+  return slug;
+}
+
 /**
  * Creates a tenant of its own for one test, with security defaults on, and
  * a member of it: `gatehouse tenant create`, `tenant set`, `user create`.
  */
 export async function memberUnderSecurityDefaults(): Promise<{ slug: string; member: Account }> {
-  const slug = `sd-${randomBytes(4).toString('hex')}`;
-  await gatehouse(['tenant', 'create', '--slug', slug, '--name', `Tenant ${slug}`, '--domain', `${slug}.test`]);
+  const slug = await createTenant();
   await gatehouse(['tenant', 'set', '--slug', slug, '--security-defaults', 'on']);
   return { slug, member: await createMember(slug, false) };
 }

@@ -60,6 +60,64 @@ pub struct User {
 
 /// One page of a list: `next` is the opaque cursor of the following page,
 /// `null` on the last.
+/// The caller's tenant, as `/api/v1/organization` answers it: Graph's
+/// organization with its `privacyProfile`, and Gatehouse's tenant settings
+/// beside them (Graph keeps those in policies of their own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    pub display_name: String,
+    pub email_otp_enabled: bool,
+    pub id: String,
+    pub invitation_ttl_days: i64,
+    pub members_can_invite: bool,
+    /// `free` or `premium`.
+    pub plan: String,
+    pub premium_seats: i64,
+    pub privacy_profile: PrivacyProfile,
+    pub security_defaults_enabled: bool,
+    pub verified_domains: Vec<VerifiedDomain>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivacyProfile {
+    /// The tenant's own privacy statement; `null`: Gatehouse's.
+    pub statement_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifiedDomain {
+    pub is_default: bool,
+    pub name: String,
+}
+
+impl From<&app::tenants::ssr::Tenant> for Organization {
+    fn from(tenant: &app::tenants::ssr::Tenant) -> Self {
+        Self {
+            display_name: tenant.display_name.clone(),
+            email_otp_enabled: tenant.email_otp_enabled,
+            id: tenant.id.clone(),
+            invitation_ttl_days: tenant.invitation_ttl_days,
+            members_can_invite: tenant.members_can_invite,
+            plan: tenant.plan.as_str().to_owned(),
+            premium_seats: tenant.premium_seats,
+            privacy_profile: PrivacyProfile {
+                statement_url: tenant
+                    .privacy_url
+                    .as_ref()
+                    .map(|url| url.as_str().to_owned()),
+            },
+            security_defaults_enabled: tenant.security_defaults,
+            verified_domains: vec![VerifiedDomain {
+                is_default: true,
+                name: tenant.domain.as_str().to_owned(),
+            }],
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {
     pub next: Option<String>,

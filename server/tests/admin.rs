@@ -158,6 +158,11 @@ async fn an_admin_without_mfa_is_sent_to_verify_and_every_admin_function_says_mf
         ("reset_redemption", &[("id", "x")]),
         ("bulk_invite", &[("csv", "email\nbob@fabrikam.test\n")]),
         ("invite_guest", &[("email", "bob@fabrikam.test")]),
+        ("tenant_settings", &[]),
+        (
+            "save_tenant_settings",
+            &[("invitation_ttl_days", "7"), ("privacy_url", "")],
+        ),
     ];
     for (function, arguments) in calls {
         let mut form = vec![("slug", "woodgrove")];

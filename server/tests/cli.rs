@@ -505,7 +505,7 @@ async fn tenant_set_changes_only_the_settings_given_and_refuses_a_bad_value() {
     assert_eq!(
         stdout(&turned_on).trim(),
         "tenant woodgrove: members can invite on, e-mail one-time passcode on, \
-         security defaults on, invitations valid 7 days"
+         security defaults on, invitations valid 7 days, privacy statement Gatehouse's"
     );
     let settings = "SELECT security_defaults * 1000 + invitation_ttl_days FROM tenants \
                     WHERE slug = 'woodgrove'";

@@ -15,6 +15,7 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("invitations", "Invitations"),
     ("licensing", "Licensing"),
     ("tokens", "API tokens"),
+    ("settings", "Settings"),
 ];
 
 #[component]

@@ -17,7 +17,7 @@ pub use email::Email;
 pub use invitation::{InvitationMessage, InvitationStatus, RedirectUrl};
 pub use mfa::TotpCode;
 pub use password::{NewPassword, Password, MAX_PASSWORD_LEN, MIN_NEW_PASSWORD_LEN};
-pub use tenant::{DomainName, Licence, Plan, TenantSlug, GUESTS_PER_SEAT, MAX_SEATS};
+pub use tenant::{DomainName, Licence, Plan, PrivacyUrl, TenantSlug, GUESTS_PER_SEAT, MAX_SEATS};
 pub use user::{DisplayName, ExternalUserState, HomeKind, Upn, UserType};
 
 /// Why a value did not parse; the message is written for the person who typed it.

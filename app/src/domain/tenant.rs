@@ -176,6 +176,40 @@ impl Licence {
     }
 }
 
+/// A tenant's privacy statement (DESIGN §3.1): an absolute `https` URL —
+/// `http` only for `localhost`, for development — linked from the consent
+/// page and the invitation mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivacyUrl(String);
+
+impl PrivacyUrl {
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let url = input.trim();
+        let refused = || ParseError(format!("'{url}' is not a valid privacy statement URL."));
+        if url.len() > 2048 {
+            return invalid("A privacy statement URL has at most 2048 characters.");
+        }
+        if url.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(refused());
+        }
+        let parsed = url::Url::parse(url).map_err(|_| refused())?;
+        let host = parsed.host_str().unwrap_or_default();
+        let allowed = match parsed.scheme() {
+            "https" => !host.is_empty(),
+            "http" => host == "localhost",
+            _ => false,
+        };
+        if !allowed || !parsed.username().is_empty() || parsed.password().is_some() {
+            return invalid("A privacy statement URL starts with https:// and names a host.");
+        }
+        Ok(Self(url.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +282,27 @@ mod tests {
         assert!(Licence::parse(Plan::Premium, Some(MAX_SEATS + 1)).is_err());
         assert_eq!(Plan::parse("Premium").unwrap(), Plan::Premium);
         assert!(Plan::parse("gold").is_err());
+    }
+
+    #[test]
+    fn a_privacy_url_is_https_with_a_host_or_http_on_localhost() {
+        for good in [
+            "https://woodgrove.test/privacy",
+            "https://woodgrove.test/legal/privacy?lang=en#data",
+            "http://localhost:3000/privacy",
+        ] {
+            assert_eq!(PrivacyUrl::parse(good).unwrap().as_str(), good);
+        }
+        for bad in [
+            "",
+            "woodgrove.test/privacy",
+            "http://woodgrove.test/privacy",
+            "javascript:alert(1)",
+            "https://user:pw@woodgrove.test/",
+            "https://woodgrove.test/pri vacy",
+            "ftp://woodgrove.test/privacy",
+        ] {
+            assert!(PrivacyUrl::parse(bad).is_err(), "{bad}");
+        }
     }
 }

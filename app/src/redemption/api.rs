@@ -22,6 +22,9 @@ pub async fn redeem_info(ticket: String) -> Result<InvitationView, AppError> {
         (invitation, realm)
     };
     let principal = request.principal().await?;
+    let privacy_url = invitation
+        .tenant
+        .privacy_statement(&request.state.config.public_url);
     Ok(InvitationView {
         signed_in: principal.map(|principal| SignedInAs {
             display_name: principal.identity.display_name().to_owned(),
@@ -32,6 +35,7 @@ pub async fn redeem_info(ticket: String) -> Result<InvitationView, AppError> {
         inviter_name: invitation.inviter_name,
         invited_email: invitation.invited_email.as_str().to_owned(),
         redirect_url: invitation.redirect_url.as_str().to_owned(),
+        privacy_url,
         message: invitation
             .message
             .map(|message| message.as_str().to_owned()),

@@ -29,6 +29,8 @@ pub struct InvitationView {
     pub inviter_name: String,
     pub invited_email: String,
     pub redirect_url: String,
+    /// The tenant's privacy statement (its own, or Gatehouse's).
+    pub privacy_url: String,
     pub message: Option<String>,
     pub realm: HomeRealm,
     /// Who is signed in now, if anyone, and whether they may redeem.

@@ -279,7 +279,9 @@ fn Consent(invitation: InvitationView, me: SignedInAs, ticket: String) -> impl I
                 {format!(
                     "{} is responsible for how it uses your data; read its ",
                     invitation.tenant_name,
-                )} <a href="/privacy">"privacy statement"</a>"."
+                )} <a id="privacy-statement" href=invitation.privacy_url.clone()>
+                    "privacy statement"
+                </a>"."
             </p>
             <p class="muted">
                 {format!("After accepting you will go to {}.", invitation.redirect_url)}

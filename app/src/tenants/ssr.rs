@@ -1,10 +1,14 @@
-//! The tenant store and the operator's tenant services (the CLI's
-//! `tenant create|set-plan`; the Licensing page and API call the same).
+//! The tenant store and the tenant services (the CLI's `tenant
+//! create|set-plan|set`; the Licensing and Settings pages and the REST API
+//! call the same).
 
-use crate::domain::{DisplayName, DomainName, Licence, Plan, TenantSlug, GUESTS_PER_SEAT};
+use crate::domain::{
+    DisplayName, DomainName, Licence, Plan, PrivacyUrl, TenantSlug, GUESTS_PER_SEAT,
+};
 use crate::error::AppError;
 use crate::ssr::audit::{self, Action, Event};
 use crate::ssr::clock::UnixTime;
+use crate::ssr::config::PublicUrl;
 use crate::ssr::db::{self, Conn, Pool};
 use crate::ssr::{Actor, Result, Stored};
 
@@ -22,9 +26,20 @@ pub struct Tenant {
     /// when they sign in at home.
     pub security_defaults: bool,
     pub invitation_ttl_days: i64,
+    /// The tenant's own privacy statement, if it gave one.
+    pub privacy_url: Option<PrivacyUrl>,
 }
 
 impl Tenant {
+    /// Where the tenant's privacy statement is: its own, or else
+    /// Gatehouse's `/privacy` (which says what Gatehouse keeps).
+    pub fn privacy_statement(&self, public_url: &PublicUrl) -> String {
+        match &self.privacy_url {
+            Some(url) => url.as_str().to_owned(),
+            None => format!("{}/privacy", public_url.origin()),
+        }
+    }
+
     /// The tenant's licence (the database's CHECK keeps plan and seats consistent).
     pub fn licence(&self) -> Result<Licence> {
         let seats = (self.plan == Plan::Premium).then_some(self.premium_seats);
@@ -49,7 +64,8 @@ macro_rules! select_tenant {
             r#"SELECT id, slug, display_name, domain, plan, premium_seats,
                       members_can_invite AS "members_can_invite: bool",
                       email_otp_enabled AS "email_otp_enabled: bool",
-                      security_defaults AS "security_defaults: bool", invitation_ttl_days
+                      security_defaults AS "security_defaults: bool", invitation_ttl_days,
+                      privacy_url
                FROM tenants WHERE "# + $where,
             $($arg),*
         )
@@ -89,6 +105,7 @@ struct TenantRow {
     email_otp_enabled: bool,
     security_defaults: bool,
     invitation_ttl_days: i64,
+    privacy_url: Option<String>,
 }
 
 impl TenantRow {
@@ -104,6 +121,12 @@ impl TenantRow {
             email_otp_enabled: self.email_otp_enabled,
             security_defaults: self.security_defaults,
             invitation_ttl_days: self.invitation_ttl_days,
+            privacy_url: self
+                .privacy_url
+                .as_deref()
+                .map(PrivacyUrl::parse)
+                .transpose()
+                .stored("tenants.privacy_url")?,
         })
     }
 }
@@ -135,6 +158,7 @@ pub async fn create_tenant(
         email_otp_enabled: true,
         security_defaults: false,
         invitation_ttl_days: 30,
+        privacy_url: None,
     };
     db::write(pool, async |tx| {
         let (slug, domain, plan) = (
@@ -250,13 +274,15 @@ pub async fn set_plan(
 }
 
 /// Changes to a tenant's settings; `None` keeps a setting as it is.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SettingsChange {
     pub members_can_invite: Option<bool>,
     pub email_otp_enabled: Option<bool>,
     pub security_defaults: Option<bool>,
     /// 1 to 365.
     pub invitation_ttl_days: Option<i64>,
+    /// `Some(None)` removes the tenant's own privacy statement.
+    pub privacy_url: Option<Option<PrivacyUrl>>,
 }
 
 /// How long invitations stay valid, at most.
@@ -290,17 +316,24 @@ pub async fn update_settings(
             email_otp_enabled,
             security_defaults,
             invitation_ttl_days,
+            privacy_url,
         } = change;
+        let privacy_changes = privacy_url.is_some();
+        let new_privacy_url = privacy_url.clone().flatten();
+        let new_privacy_url = new_privacy_url.as_ref().map(PrivacyUrl::as_str);
         sqlx::query!(
             "UPDATE tenants SET members_can_invite = COALESCE($1, members_can_invite),
                                 email_otp_enabled = COALESCE($2, email_otp_enabled),
                                 security_defaults = COALESCE($3, security_defaults),
-                                invitation_ttl_days = COALESCE($4, invitation_ttl_days)
-             WHERE id = $5",
+                                invitation_ttl_days = COALESCE($4, invitation_ttl_days),
+                                privacy_url = CASE WHEN $5 THEN $6 ELSE privacy_url END
+             WHERE id = $7",
             members_can_invite,
             email_otp_enabled,
             security_defaults,
             invitation_ttl_days,
+            privacy_changes,
+            new_privacy_url,
             tenant.id
         )
         .execute(tx.conn())
@@ -314,6 +347,7 @@ pub async fn update_settings(
                 "emailOtpEnabled": email_otp_enabled,
                 "securityDefaults": security_defaults,
                 "invitationTtlDays": invitation_ttl_days,
+                "privacyUrl": privacy_url.as_ref().map(|url| url.as_ref().map(PrivacyUrl::as_str)),
             }));
         audit::record(tx, event).await?;
         Ok(Tenant {
@@ -321,6 +355,7 @@ pub async fn update_settings(
             email_otp_enabled: email_otp_enabled.unwrap_or(tenant.email_otp_enabled),
             security_defaults: security_defaults.unwrap_or(tenant.security_defaults),
             invitation_ttl_days: invitation_ttl_days.unwrap_or(tenant.invitation_ttl_days),
+            privacy_url: privacy_url.unwrap_or(tenant.privacy_url.clone()),
             ..tenant
         })
     })

@@ -6,6 +6,7 @@
 //! Handlers parse, call one `app` service, and shape the answer.
 
 mod invitations;
+mod organization;
 mod users;
 
 use axum::body::Body;
@@ -39,6 +40,7 @@ const PREFIX: &str = "/api/v1";
 
 pub fn router() -> Router<AppState> {
     let v1 = invitations::router()
+        .merge(organization::router())
         .merge(users::router())
         .fallback(|| async { ApiError(AppError::NotFound("This API path".into())) });
     Router::new().nest(PREFIX, v1)

@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use app::domain::{DisplayName, DomainName, Licence, Plan, TenantSlug};
+use app::domain::{DisplayName, DomainName, Licence, Plan, PrivacyUrl, TenantSlug};
 use app::ssr::clock::UnixTime;
 use app::ssr::db;
 use app::ssr::Actor;
@@ -46,6 +46,10 @@ pub enum TenantCommand {
         /// How many days a new invitation stays valid (1 to 365).
         #[arg(long)]
         invitation_ttl_days: Option<i64>,
+        /// The tenant's own privacy statement (https), linked from the
+        /// consent page and the invitation mail; `none` removes it.
+        #[arg(long, value_name = "URL|none")]
+        privacy_url: Option<String>,
     },
     /// Change a tenant's plan and seats.
     SetPlan {
@@ -113,13 +117,20 @@ pub async fn run(
             email_otp,
             security_defaults,
             invitation_ttl_days,
+            privacy_url,
         } => {
             let slug = TenantSlug::parse(&slug)?;
+            let privacy_url = match privacy_url.as_deref() {
+                None => None,
+                Some("none") => Some(None),
+                Some(url) => Some(Some(PrivacyUrl::parse(url)?)),
+            };
             let change = app::tenants::ssr::SettingsChange {
                 members_can_invite: members_can_invite.map(OnOff::is_on),
                 email_otp_enabled: email_otp.map(OnOff::is_on),
                 security_defaults: security_defaults.map(OnOff::is_on),
                 invitation_ttl_days,
+                privacy_url,
             };
             let pool = db::open(database_url).await?;
             let tenant =
@@ -127,12 +138,16 @@ pub async fn run(
                     .await?;
             println!(
                 "tenant {}: members can invite {}, e-mail one-time passcode {}, \
-                 security defaults {}, invitations valid {} days",
+                 security defaults {}, invitations valid {} days, privacy statement {}",
                 tenant.slug,
                 OnOff::name(tenant.members_can_invite),
                 OnOff::name(tenant.email_otp_enabled),
                 OnOff::name(tenant.security_defaults),
-                tenant.invitation_ttl_days
+                tenant.invitation_ttl_days,
+                tenant
+                    .privacy_url
+                    .as_ref()
+                    .map_or("Gatehouse's", PrivacyUrl::as_str),
             );
         }
         TenantCommand::SetPlan { slug, plan, seats } => {

@@ -366,6 +366,7 @@ async fn queue_invitation_mail(
     now: UnixTime,
 ) -> Result<()> {
     let (inviter_name, inviter_email) = actor.mail_name(&tenant.display_name);
+    let privacy_url = tenant.privacy_statement(mail.public_url);
     let outgoing = invitation_mail(&InvitationMail {
         tenant_id: &tenant.id,
         tenant_name: &tenant.display_name,
@@ -375,7 +376,7 @@ async fn queue_invitation_mail(
         message: invitation.message.as_ref().map(|message| message.as_str()),
         redeem_url,
         redirect_url: invitation.redirect_url.as_str(),
-        public_url: mail.public_url,
+        privacy_url: &privacy_url,
     });
     enqueue(tx, mail.key, &outgoing, now).await?;
     Ok(())

@@ -11,7 +11,6 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::OutgoingMail;
 use crate::domain::Email;
-use crate::ssr::config::PublicUrl;
 
 /// How long an e-mailed one-time passcode is valid (DESIGN §3.2).
 pub const CODE_VALID_MINUTES: i64 = 30;
@@ -62,8 +61,8 @@ pub struct InvitationMail<'a> {
     pub redeem_url: &'a SecretString,
     /// Where the guest lands after accepting.
     pub redirect_url: &'a str,
-    /// Gatehouse's public URL: the privacy statement lives under it.
-    pub public_url: &'a PublicUrl,
+    /// The tenant's privacy statement (`Tenant::privacy_statement`).
+    pub privacy_url: &'a str,
 }
 
 impl std::fmt::Debug for InvitationMail<'_> {
@@ -89,10 +88,9 @@ pub fn invitation_mail(invite: &InvitationMail<'_>) -> OutgoingMail {
         message,
         redeem_url,
         redirect_url,
-        public_url,
+        privacy_url,
     } = invite;
     let redeem_url = redeem_url.expose_secret();
-    let privacy_url = format!("{}/privacy", public_url.origin());
     let subject = format!("{inviter_name} invited you to access applications within {tenant_name}");
     let inviter = match inviter_email {
         Some(email) => format!("{inviter_name} ({email})"),
@@ -149,7 +147,7 @@ pub fn invitation_mail(invite: &InvitationMail<'_>) -> OutgoingMail {
         redirect = text(redirect_url),
         inviter_name = text(inviter_name),
         tenant = text(tenant_name),
-        privacy_href = attr(&privacy_url),
+        privacy_href = attr(privacy_url),
         to = text(to.as_str()),
     ));
 
@@ -214,7 +212,6 @@ mod tests {
     fn invitation(message: Option<&str>) -> OutgoingMail {
         let to = Email::parse("Bob@Fabrikam.test").unwrap();
         let redeem_url = SecretString::from(REDEEM);
-        let public_url = PublicUrl::parse("http://localhost:3000").unwrap();
         invitation_mail(&InvitationMail {
             tenant_id: "t-1",
             tenant_name: "Woodgrove",
@@ -224,7 +221,7 @@ mod tests {
             message,
             redeem_url: &redeem_url,
             redirect_url: "https://foo.woodgrove.test/app?x=1&y=2",
-            public_url: &public_url,
+            privacy_url: "http://localhost:3000/privacy",
         })
     }
 
@@ -292,7 +289,6 @@ mod tests {
     fn names_are_escaped_in_the_html_part() {
         let to = Email::parse("bob@fabrikam.test").unwrap();
         let redeem_url = SecretString::from(REDEEM);
-        let public_url = PublicUrl::parse("http://localhost:3000").unwrap();
         let mail = invitation_mail(&InvitationMail {
             tenant_id: "t-1",
             tenant_name: "<Woodgrove & Co>",
@@ -302,7 +298,7 @@ mod tests {
             message: None,
             redeem_url: &redeem_url,
             redirect_url: "https://x.test/\"><script>",
-            public_url: &public_url,
+            privacy_url: "https://x.test/\"><script>",
         });
         assert!(!mail.html.contains("<img"));
         assert!(!mail.html.contains("<Woodgrove"));
