@@ -113,6 +113,11 @@ pub async fn open(url: &str) -> Result<Pool, DbError> {
     }
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // sqlx pings a connection each time it leaves the pool: for SQLite a
+        // round trip to the connection's worker thread, one of them inside
+        // the write lock (`write` takes its connection after its turn). A
+        // local file has no peer that could have hung up, so no ping.
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .map_err(|source| DbError::Open {

@@ -60,6 +60,13 @@ pub fn is_lock(failures: i64) -> bool {
     failures >= LOCK_AFTER
 }
 
+/// Whether a count of `failures`, the last at `last_failure_at`, still
+/// holds the next attempt back at `now` — for a caller that read the
+/// throttle row with something else.
+pub fn is_waiting(failures: i64, last_failure_at: UnixTime, now: UnixTime) -> bool {
+    next_attempt_at(failures, last_failure_at).is_some_and(|until| now < until)
+}
+
 /// Whether `subject` must still wait before its next attempt.
 pub async fn must_wait(
     conn: &mut Conn,
@@ -75,8 +82,7 @@ pub async fn must_wait(
     )
     .fetch_optional(conn)
     .await?;
-    let wait_until = row.and_then(|row| next_attempt_at(row.failures, row.last_failure_at));
-    Ok(wait_until.is_some_and(|until| now < until))
+    Ok(row.is_some_and(|row| is_waiting(row.failures, row.last_failure_at, now)))
 }
 
 /// Counts a failure and answers the count. After a lock has run out, the

@@ -396,19 +396,16 @@ pub async fn rotate_with_mfa(
     )
     .execute(&mut *conn)
     .await?;
+    // The other tenants' MFAs copied and this tenant's added in one
+    // statement: each statement is a round trip inside the write lock.
     sqlx::query!(
         "INSERT INTO session_mfa (session_id_hash, tenant_id, mfa_at, amr)
          SELECT $1, tenant_id, mfa_at, amr FROM session_mfa
-         WHERE session_id_hash = $2 AND tenant_id <> $3",
+         WHERE session_id_hash = $2 AND tenant_id <> $3
+         UNION ALL
+         SELECT $1, $3, $4, $5",
         new_hash,
         old.id_hash,
-        tenant_id
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "INSERT INTO session_mfa (session_id_hash, tenant_id, mfa_at, amr) VALUES ($1, $2, $3, $4)",
-        new_hash,
         tenant_id,
         now,
         mfa_amr
