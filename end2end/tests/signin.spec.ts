@@ -1,4 +1,4 @@
-import { test, expect, mfaStep, DEMO_PASSWORD, WOODGROVE_USERS } from './fixtures';
+import { test, expect, mfaStep, MyAppsPage, SignInPage, DEMO_PASSWORD, WOODGROVE_USERS } from './fixtures';
 
 // The demo admin's authenticator app is set up here, and so this is the
 // only test that signs in as admin@woodgrove.test: the others make admins
@@ -63,4 +63,19 @@ test('signing in from a protected page comes back to it, and signing out ends th
   await expect(topBar.signInLink).toBeVisible();
   await usersPage.open('woodgrove');
   await expect(page).toHaveURL(/\/signin\?next=/);
+});
+
+test('without JavaScript a wrong password comes back to the sign-in page with the error, and the right one signs in', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const signInPage = new SignInPage(page);
+  await page.goto('/signin?next=%2Fmyapps');
+  await signInPage.submitForm('megan@woodgrove.test', 'not the password');
+  await expect(signInPage.error).toHaveText('The user name or password is incorrect.');
+  await expect(page).toHaveURL(/\/signin\?next=%2Fmyapps&.*__err=/);
+
+  await signInPage.submitForm('megan@woodgrove.test', DEMO_PASSWORD);
+  await expect(page).toHaveURL('/myapps');
+  await expect(new MyAppsPage(page).heading).toBeVisible();
+  await context.close();
 });

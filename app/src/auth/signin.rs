@@ -1,8 +1,9 @@
 //! `/signin`: a member signs in with their user name and password. The form
 //! posts to the `sign_in` server function, so it works before (and without)
-//! the WebAssembly.
+//! the WebAssembly: a refusal then comes back in the page's URL.
 
 use leptos::prelude::*;
+use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -15,11 +16,23 @@ pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
-    let error = move || action.value().get().and_then(Result::err);
-    let field_error =
-        move |name: &'static str| Signal::derive(move || error().and_then(|e| e.for_field(name)));
+    // The refusal of the last try: of a form posted before the WASM loaded
+    // (in the URL the server sent the browser back to), or of the action.
+    let posted = query
+        .read_untracked()
+        .get("__err")
+        .map(|err| ServerFnUrlError::<AppError>::decode_err(&err));
+    let error = Signal::derive(move || match action.value().get() {
+        Some(result) => result.err(),
+        None => posted.clone(),
+    });
+    let field_error = move |name: &'static str| {
+        Signal::derive(move || error.get().and_then(|e| e.for_field(name)))
+    };
     let form_error = move || {
-        error().filter(|e| !matches!(e, AppError::Invalid { field, .. } if !field.is_empty()))
+        error
+            .get()
+            .filter(|e| !matches!(e, AppError::Invalid { field, .. } if !field.is_empty()))
     };
 
     view! {

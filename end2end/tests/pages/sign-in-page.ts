@@ -25,6 +25,11 @@ export class SignInPage {
 
   async signIn(upn: string, password: string): Promise<void> {
     await waitForHydration(this.page);
+    await this.submitForm(upn, password);
+  }
+
+  /** Fills in and submits the form as it is — also in a browser that runs no scripts. */
+  async submitForm(upn: string, password: string): Promise<void> {
     await this.userName.fill(upn);
     await this.password.fill(password);
     await this.submit.click();
