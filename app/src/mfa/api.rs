@@ -29,17 +29,30 @@ async fn may_add_method(
     subject: &Subject,
 ) -> Result<bool, AppError> {
     use crate::mfa::ssr::methods::list_methods;
-    use crate::mfa::ssr::step_up::has_recent_mfa;
     use crate::ssr::request::respond;
 
     let mut conn = respond(request.state.pool.acquire().await.map_err(Into::into))?;
     let methods = respond(list_methods(&mut conn, &subject.user.id).await)?;
+    may_add_beside(&mut conn, request, subject, &methods).await
+}
+
+/// [`may_add_method`] for a caller that has read the subject's `methods`.
+#[cfg(feature = "ssr")]
+async fn may_add_beside(
+    conn: &mut crate::ssr::db::Conn,
+    request: &crate::ssr::request::Request,
+    subject: &Subject,
+    methods: &[crate::mfa::ssr::methods::Method],
+) -> Result<bool, AppError> {
+    use crate::mfa::ssr::step_up::has_recent_mfa;
+    use crate::ssr::request::respond;
+
     if methods.is_empty() {
         return Ok(true);
     }
     let session = &subject.principal.session;
     let now = request.state.now();
-    respond(has_recent_mfa(&mut conn, session, &subject.tenant.id, now).await)
+    respond(has_recent_mfa(conn, session, &subject.tenant.id, now).await)
 }
 
 /// `next` when it is a local path; My Apps otherwise.
@@ -59,10 +72,11 @@ pub async fn mfa_for_tenant(tenant: String, next: Option<String>) -> Result<MfaC
     let subject = subject(&request, &tenant).await?;
     let mut conn = respond(request.state.pool.acquire().await.map_err(Into::into))?;
     let methods = respond(list_methods(&mut conn, &subject.user.id).await)?;
-    drop(conn);
-    let may_add = may_add_method(&request, &subject).await?;
-    let mut kinds: Vec<_> = methods.iter().map(|method| method.kind).collect();
-    kinds.dedup();
+    let may_add = may_add_beside(&mut conn, &request, &subject, &methods).await?;
+    let kinds = [super::MethodKind::Totp, super::MethodKind::Webauthn]
+        .into_iter()
+        .filter(|kind| methods.iter().any(|method| method.kind == *kind))
+        .collect();
     Ok(MfaContext {
         tenant_slug: subject.tenant.slug.as_str().to_owned(),
         tenant_name: subject.tenant.display_name,

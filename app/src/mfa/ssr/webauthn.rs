@@ -237,11 +237,7 @@ pub async fn begin_authentication(
     now: UnixTime,
 ) -> Result<PasskeyRequest> {
     db::write(pool, async |tx| {
-        let passkeys: Vec<Passkey> = stored_passkeys(tx, key, &user.id)
-            .await?
-            .into_iter()
-            .map(|stored| stored.passkey)
-            .collect();
+        let passkeys = stored_passkeys(tx, key, &user.id).await?;
         if passkeys.is_empty() {
             return Err(AppError::NotFound("A security key or passkey".into()).into());
         }
@@ -457,17 +453,9 @@ async fn credential_ids(conn: &mut Conn, user_id: &str) -> Result<Vec<Vec<u8>>> 
         .collect()
 }
 
-struct StoredPasskey {
-    passkey: Passkey,
-}
-
 /// A user object's active passkeys and security keys. One that does not
 /// open is logged and left out, so it cannot lock its user out of the rest.
-async fn stored_passkeys(
-    conn: &mut Conn,
-    key: &SecretKey,
-    user_id: &str,
-) -> Result<Vec<StoredPasskey>> {
+async fn stored_passkeys(conn: &mut Conn, key: &SecretKey, user_id: &str) -> Result<Vec<Passkey>> {
     let kind = MethodKind::Webauthn.as_str();
     let rows = sqlx::query!(
         "SELECT id, sealed_secret FROM auth_methods
@@ -481,7 +469,7 @@ async fn stored_passkeys(
     let mut passkeys = Vec::with_capacity(rows.len());
     for row in rows {
         match open_passkey(key, &row.id, user_id, &row.sealed_secret) {
-            Ok(passkey) => passkeys.push(StoredPasskey { passkey }),
+            Ok(passkey) => passkeys.push(passkey),
             Err(error) => {
                 let error = crate::ssr::Chain(&error).to_string();
                 tracing::error!(method = %row.id, %error, "an MFA method does not open");
@@ -606,7 +594,7 @@ async fn take_ceremony(
     }))
 }
 
-/// Whether `tenant`'s public URL can host passkeys at all: browsers allow
+/// Whether the public URL can host passkeys at all: browsers allow
 /// WebAuthn on https, and on http only for `localhost`.
 pub fn is_available(public_url: &PublicUrl) -> bool {
     public_url.is_https() || public_url.host() == "localhost"
