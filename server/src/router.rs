@@ -23,7 +23,7 @@ pub const MAX_BULK_BODY_BYTES: usize = 1024 * 1024;
 const BULK_PATH: &str = "/api/bulk_invite";
 
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
@@ -45,6 +45,18 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)
+}
+
+/// The app's routes, generated once per process. Generating them renders
+/// the app with every resource's loading suppressed through a flag that is
+/// global to the process (leptos_server's `SuppressResourceLoad`, leptos
+/// issue #4773): a page rendered by another server in the same process at
+/// that moment — one test starting its server while another renders — would
+/// wait forever for a resource that never loads.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// A span per request, named by the route it matched. The raw URI is not

@@ -145,6 +145,9 @@ impl TestAppBuilder {
         }));
         let client = reqwest::Client::builder()
             .redirect(redirect::Policy::none())
+            // A request the server never answers fails its test, instead of
+            // holding the whole run until CI's limit.
+            .timeout(Duration::from_secs(120))
             .build()
             .expect("client");
         TestApp {
