@@ -19,6 +19,7 @@ pub mod licensing;
 pub mod mail;
 pub mod mfa;
 pub mod myapps;
+pub mod oidc;
 pub mod redemption;
 pub mod security_info;
 pub mod settings;

@@ -17,7 +17,8 @@ pub async fn check_origin(State(state): State<AppState>, request: Request, next:
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    ) || crate::oidc::is_cross_origin_endpoint(request.uri().path())
+    {
         return next.run(request).await;
     }
     let headers = request.headers();

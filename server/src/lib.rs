@@ -7,6 +7,7 @@ pub mod api;
 pub mod cli;
 pub mod csrf;
 pub mod graph;
+pub mod oidc;
 pub mod router;
 pub mod secret_key;
 pub mod startup;

@@ -16,6 +16,9 @@ pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
+    // An application may say who is signing in (OpenID Connect `login_hint`).
+    let login_hint = move || query.read().get("login_hint").unwrap_or_default();
+    let signed_out = move || query.read().get("signed_out").is_some();
     // The refusal of the last try: of a form posted before the WASM loaded
     // (in the URL the server sent the browser back to), or of the action.
     let posted = query
@@ -39,6 +42,11 @@ pub fn SignInPage() -> impl IntoView {
         <Title text="Sign in · Gatehouse" />
         <section class="card narrow">
             <h1>"Sign in"</h1>
+            <Show when=signed_out>
+                <p class="notice" id="signed-out">
+                    "You have signed out."
+                </p>
+            </Show>
             <ActionForm action=action attr:class="form" attr:novalidate="">
                 <input type="hidden" name="next" prop:value=next />
                 <label for="upn">"User name"</label>
@@ -47,6 +55,7 @@ pub fn SignInPage() -> impl IntoView {
                     name="upn"
                     type="email"
                     autocomplete="username"
+                    prop:value=login_hint
                     placeholder="someone@woodgrove.test"
                     required
                 />

@@ -33,6 +33,8 @@ pub enum ActorKind {
         name: String,
         tenant_id: String,
     },
+    /// An application, at the OpenID Connect token endpoint.
+    Client { client_id: String },
     /// The operator's command line.
     Cli,
 }
@@ -85,12 +87,23 @@ impl Actor {
         }
     }
 
+    /// An application calling the OpenID Connect provider.
+    pub fn client(client_id: &str, ip: Option<String>) -> Self {
+        Self {
+            kind: ActorKind::Client {
+                client_id: client_id.to_owned(),
+            },
+            ip,
+        }
+    }
+
     /// How the audit trail and `created_by` columns name the actor.
     pub fn audit_name(&self) -> String {
         match &self.kind {
             ActorKind::User { upn, .. } => upn.clone(),
             ActorKind::Person { name } => name.clone(),
             ActorKind::ApiToken { id, name, .. } => format!("api-token:{id} ({name})"),
+            ActorKind::Client { client_id } => format!("client:{client_id}"),
             ActorKind::Cli => "gatehouse cli".to_owned(),
         }
     }

@@ -41,6 +41,9 @@ pub enum Action {
     MfaLocked,
     RecoveryCodeUsed,
     RecoveryCodesRegenerated,
+    SigningKeyRotated,
+    ApplicationSignIn,
+    AuthorizationCodeReplayed,
 }
 
 impl Action {
@@ -68,6 +71,9 @@ impl Action {
             Self::MfaLocked => "mfa.locked",
             Self::RecoveryCodeUsed => "mfa.recovery_code_used",
             Self::RecoveryCodesRegenerated => "mfa.recovery_codes_regenerated",
+            Self::SigningKeyRotated => "keys.rotate",
+            Self::ApplicationSignIn => "application.signin",
+            Self::AuthorizationCodeReplayed => "oidc.code_replayed",
         }
     }
 }

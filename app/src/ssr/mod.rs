@@ -66,6 +66,13 @@ pub enum Error {
         #[source]
         source: webauthn_rs::prelude::WebauthnError,
     },
+    /// A signing key could not be made, read or used (RSA, JWS, JWK).
+    #[error("signing: {what}")]
+    Signing {
+        what: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A blocking task panicked or was cancelled.
     #[error("background task")]
     Task(#[from] tokio::task::JoinError),

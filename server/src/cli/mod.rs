@@ -8,6 +8,7 @@
 //! stderr); 2 bad input or usage.
 
 mod invite;
+mod keys;
 mod output;
 mod tenant;
 mod token;
@@ -69,6 +70,9 @@ pub enum Command {
     /// Make REST API bearer tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Rotate a tenant's OpenID Connect signing key.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Invite a guest: creates the guest user and prints the redeem URL.
     Invite(InviteArgs),
     /// Seed the demo tenants and accounts (DESIGN §7); keeps what exists.
@@ -176,6 +180,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Tenant(command) => tenant::run(&database_url, command, clock.now()).await,
         Command::User(command) => user::run(&database_url, command, clock.now()).await,
         Command::Token(command) => token::run(&database_url, command, clock.now()).await,
+        Command::Keys(command) => keys::run(&database_url, command, clock.now()).await,
         Command::Invite(args) => invite::run(&database_url, args, clock.now()).await,
         Command::Demo => demo(&database_url, clock.now()).await,
     }

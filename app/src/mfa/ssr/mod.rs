@@ -15,7 +15,7 @@
 //! Guesses are throttled by `crate::ssr::throttle`.
 
 #[cfg(test)]
-mod fixture;
+pub(crate) mod fixture;
 pub mod manage;
 pub mod methods;
 pub mod recovery;
