@@ -41,6 +41,12 @@ pub enum Action {
     MfaLocked,
     RecoveryCodeUsed,
     RecoveryCodesRegenerated,
+    ApplicationCreated,
+    ApplicationUpdated,
+    ApplicationDeleted,
+    ApplicationSecretRotated,
+    ApplicationUserAssigned,
+    ApplicationUserUnassigned,
 }
 
 impl Action {
@@ -68,6 +74,12 @@ impl Action {
             Self::MfaLocked => "mfa.locked",
             Self::RecoveryCodeUsed => "mfa.recovery_code_used",
             Self::RecoveryCodesRegenerated => "mfa.recovery_codes_regenerated",
+            Self::ApplicationCreated => "application.create",
+            Self::ApplicationUpdated => "application.update",
+            Self::ApplicationDeleted => "application.delete",
+            Self::ApplicationSecretRotated => "application.secret_rotate",
+            Self::ApplicationUserAssigned => "application.assign",
+            Self::ApplicationUserUnassigned => "application.unassign",
         }
     }
 }
