@@ -445,6 +445,44 @@ mod tests {
     }
 
     #[test]
+    fn an_application_has_graphs_field_names_and_its_secret_only_when_made() {
+        use app::applications::ssr::{Application as Stored, CreatedApplication};
+        use app::domain::{ApplicationName, ClientType, RedirectUris};
+        let application = Stored {
+            id: "a-1".into(),
+            tenant_id: "t-1".into(),
+            name: ApplicationName::parse("Foo").unwrap(),
+            client_id: "00000000-0000-4000-8000-00000000f000".into(),
+            client_type: ClientType::Confidential,
+            redirect_uris: RedirectUris::parse(&["https://foo.test/cb"]).unwrap(),
+            assignment_required: false,
+            created_at: 1_700_000_000,
+        };
+        let shown = json!({
+            "appId": "00000000-0000-4000-8000-00000000f000",
+            "appRoleAssignmentRequired": false,
+            "createdDateTime": "2023-11-14T22:13:20Z",
+            "displayName": "Foo",
+            "id": "a-1",
+            "isPublicClient": false,
+            "redirectUris": ["https://foo.test/cb"],
+        });
+        assert_eq!(
+            serde_json::to_value(Application::from(&application)).unwrap(),
+            shown
+        );
+        let created = CreatedApplication {
+            application,
+            client_secret: Some(SecretString::from("s3cret")),
+        };
+        let dto = Application::from(&created);
+        let mut with_secret = shown;
+        with_secret["clientSecret"] = json!("s3cret");
+        assert_eq!(serde_json::to_value(&dto).unwrap(), with_secret);
+        assert!(!format!("{dto:?}").contains("s3cret"));
+    }
+
+    #[test]
     fn an_error_has_a_code_and_a_message_under_error() {
         let body = ErrorBody::new("notFound", "This API path was not found.");
         assert_eq!(
