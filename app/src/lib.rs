@@ -8,6 +8,7 @@
 #![recursion_limit = "512"]
 
 pub mod admin;
+pub mod applications;
 pub mod auth;
 pub mod components;
 pub mod demo;
@@ -36,6 +37,7 @@ use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
 use admin::layout::AdminLayout;
+use applications::page::{ApplicationPage, ApplicationsPage};
 use auth::api::{current_user, SignOut};
 use auth::signin::SignInPage;
 use components::NotFoundPage;
@@ -102,6 +104,16 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("/t/:slug/admin") view=AdminLayout ssr=SsrMode::Async>
                         <Route path=path!("users") view=UsersPage ssr=SsrMode::Async />
                         <Route path=path!("invitations") view=InvitationsPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("applications")
+                            view=ApplicationsPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("applications/:id")
+                            view=ApplicationPage
+                            ssr=SsrMode::Async
+                        />
                         <Route path=path!("licensing") view=LicensingPage ssr=SsrMode::Async />
                         <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async />
                         <Route path=path!("tokens") view=TokensPage ssr=SsrMode::Async />

@@ -118,6 +118,104 @@ impl From<&app::tenants::ssr::Tenant> for Organization {
     }
 }
 
+/// An application (an OpenID Connect client), as `/api/v1/applications`
+/// answers it. `appId` is the OAuth client id.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Application {
+    pub app_id: String,
+    pub app_role_assignment_required: bool,
+    /// A confidential client's secret: present only in the answer that
+    /// makes it (create), as it exists only then. `Debug` does not show it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// RFC 3339.
+    pub created_date_time: String,
+    pub display_name: String,
+    pub id: String,
+    pub is_public_client: bool,
+    pub redirect_uris: Vec<String>,
+}
+
+impl fmt::Debug for Application {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Application")
+            .field("app_id", &self.app_id)
+            .field(
+                "app_role_assignment_required",
+                &self.app_role_assignment_required,
+            )
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("created_date_time", &self.created_date_time)
+            .field("display_name", &self.display_name)
+            .field("id", &self.id)
+            .field("is_public_client", &self.is_public_client)
+            .field("redirect_uris", &self.redirect_uris)
+            .finish()
+    }
+}
+
+impl From<&app::applications::ssr::Application> for Application {
+    fn from(application: &app::applications::ssr::Application) -> Self {
+        Self {
+            app_id: application.client_id.clone(),
+            app_role_assignment_required: application.assignment_required,
+            client_secret: None,
+            created_date_time: date_time(application.created_at),
+            display_name: application.name.to_string(),
+            id: application.id.clone(),
+            is_public_client: application.client_type.is_public(),
+            redirect_uris: application.redirect_uris.to_strings(),
+        }
+    }
+}
+
+impl From<&app::applications::ssr::CreatedApplication> for Application {
+    fn from(created: &app::applications::ssr::CreatedApplication) -> Self {
+        use secrecy::ExposeSecret;
+        Self {
+            client_secret: created
+                .client_secret
+                .as_ref()
+                .map(|secret| secret.expose_secret().to_owned()),
+            ..Self::from(&created.application)
+        }
+    }
+}
+
+/// A user's assignment to an application, as Graph's `appRoleAssignment`
+/// (without app roles: Gatehouse has none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppRoleAssignment {
+    /// RFC 3339.
+    pub created_date_time: String,
+    pub principal_display_name: String,
+    /// The user's object id.
+    pub principal_id: String,
+    /// Always `User`.
+    pub principal_type: String,
+    /// The application's `id`.
+    pub resource_id: String,
+    pub user_principal_name: String,
+}
+
+impl AppRoleAssignment {
+    pub fn new(application_id: &str, user: &app::applications::ssr::AssignedUser) -> Self {
+        Self {
+            created_date_time: date_time(user.assigned_at),
+            principal_display_name: user.display_name.clone(),
+            principal_id: user.user_id.clone(),
+            principal_type: "User".to_owned(),
+            resource_id: application_id.to_owned(),
+            user_principal_name: user.upn.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {
     pub next: Option<String>,
@@ -344,6 +442,44 @@ mod tests {
         });
         assert_eq!(serde_json::to_string(&page).unwrap(), before.to_string());
         assert_eq!(serde_json::from_value::<Page<User>>(before).unwrap(), page);
+    }
+
+    #[test]
+    fn an_application_has_graphs_field_names_and_its_secret_only_when_made() {
+        use app::applications::ssr::{Application as Stored, CreatedApplication};
+        use app::domain::{ApplicationName, ClientType, RedirectUris};
+        let application = Stored {
+            id: "a-1".into(),
+            tenant_id: "t-1".into(),
+            name: ApplicationName::parse("Foo").unwrap(),
+            client_id: "00000000-0000-4000-8000-00000000f000".into(),
+            client_type: ClientType::Confidential,
+            redirect_uris: RedirectUris::parse(&["https://foo.test/cb"]).unwrap(),
+            assignment_required: false,
+            created_at: 1_700_000_000,
+        };
+        let shown = json!({
+            "appId": "00000000-0000-4000-8000-00000000f000",
+            "appRoleAssignmentRequired": false,
+            "createdDateTime": "2023-11-14T22:13:20Z",
+            "displayName": "Foo",
+            "id": "a-1",
+            "isPublicClient": false,
+            "redirectUris": ["https://foo.test/cb"],
+        });
+        assert_eq!(
+            serde_json::to_value(Application::from(&application)).unwrap(),
+            shown
+        );
+        let created = CreatedApplication {
+            application,
+            client_secret: Some(SecretString::from("s3cret")),
+        };
+        let dto = Application::from(&created);
+        let mut with_secret = shown;
+        with_secret["clientSecret"] = json!("s3cret");
+        assert_eq!(serde_json::to_value(&dto).unwrap(), with_secret);
+        assert!(!format!("{dto:?}").contains("s3cret"));
     }
 
     #[test]

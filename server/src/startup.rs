@@ -78,7 +78,14 @@ pub async fn build_state(
     )?;
     let passwords = Passwords::new()?;
     if settings.demo {
-        app::demo::ssr::seed(&pool, &passwords, clock.now()).await?;
+        app::demo::ssr::seed(
+            &pool,
+            &passwords,
+            &settings.public_url,
+            &secret_key,
+            clock.now(),
+        )
+        .await?;
     }
     Ok(AppState {
         leptos_options: leptos_options(&settings.site_root, addr),

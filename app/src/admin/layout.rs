@@ -13,6 +13,7 @@ use crate::error::AppError;
 pub const SECTIONS: &[(&str, &str)] = &[
     ("users", "Users"),
     ("invitations", "Invitations"),
+    ("applications", "Applications"),
     ("licensing", "Licensing"),
     ("tokens", "API tokens"),
     ("settings", "Settings"),

@@ -6,6 +6,7 @@
 //! These compile for the browser too, so a form can say what is wrong
 //! before it is sent; the server parses again, since it trusts nothing.
 
+mod application;
 mod email;
 mod invitation;
 mod mfa;
@@ -13,6 +14,10 @@ mod password;
 mod tenant;
 mod user;
 
+pub use application::{
+    ApplicationName, ClientType, RedirectUri, RedirectUris, MAX_APPLICATION_NAME_LEN,
+    MAX_REDIRECT_URIS, MAX_REDIRECT_URI_LEN,
+};
 pub use email::Email;
 pub use invitation::{InvitationMessage, InvitationStatus, RedirectUrl};
 pub use mfa::TotpCode;
@@ -41,6 +46,7 @@ macro_rules! display_as_str {
 }
 
 display_as_str!(Email, Upn, TenantSlug, DomainName, DisplayName, RedirectUrl);
+display_as_str!(ApplicationName, RedirectUri);
 
 /// A path on this site to go to after signing in: local only, so a link
 /// cannot send someone elsewhere (no open redirect).

@@ -44,6 +44,12 @@ pub enum Action {
     SigningKeyRotated,
     ApplicationSignIn,
     AuthorizationCodeReplayed,
+    ApplicationCreated,
+    ApplicationUpdated,
+    ApplicationDeleted,
+    ApplicationSecretRotated,
+    ApplicationUserAssigned,
+    ApplicationUserUnassigned,
 }
 
 impl Action {
@@ -74,6 +80,12 @@ impl Action {
             Self::SigningKeyRotated => "keys.rotate",
             Self::ApplicationSignIn => "application.signin",
             Self::AuthorizationCodeReplayed => "oidc.code_replayed",
+            Self::ApplicationCreated => "application.create",
+            Self::ApplicationUpdated => "application.update",
+            Self::ApplicationDeleted => "application.delete",
+            Self::ApplicationSecretRotated => "application.secret_rotate",
+            Self::ApplicationUserAssigned => "application.assign",
+            Self::ApplicationUserUnassigned => "application.unassign",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! extractors whose faults answer in the error shape, paging.
 //! Handlers parse, call one `app` service, and shape the answer.
 
+mod applications;
 mod invitations;
 mod organization;
 mod users;
@@ -40,6 +41,7 @@ const PREFIX: &str = "/api/v1";
 
 pub fn router() -> Router<AppState> {
     let v1 = invitations::router()
+        .merge(applications::router())
         .merge(organization::router())
         .merge(users::router())
         .fallback(|| async { ApiError(AppError::NotFound("This API path".into())) });

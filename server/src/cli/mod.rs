@@ -7,6 +7,7 @@
 //! Exit codes: 0 done; 1 refused or failed (the reason on one line of
 //! stderr); 2 bad input or usage.
 
+mod application;
 mod invite;
 mod keys;
 mod output;
@@ -31,6 +32,7 @@ use app::ssr::db::{self, DEFAULT_DATABASE_URL};
 
 use crate::startup::{self, Settings, StartupError};
 
+pub use application::AppCommand;
 pub use invite::InviteArgs;
 pub use output::Format;
 pub use tenant::TenantCommand;
@@ -75,8 +77,25 @@ pub enum Command {
     Keys(keys::KeysCommand),
     /// Invite a guest: creates the guest user and prints the redeem URL.
     Invite(InviteArgs),
-    /// Seed the demo tenants and accounts (DESIGN §7); keeps what exists.
-    Demo,
+    /// Register applications (OpenID Connect clients) and list them.
+    #[command(subcommand)]
+    App(AppCommand),
+    /// Seed the demo tenants, accounts and application (DESIGN §7); keeps what exists.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Where browsers reach Gatehouse: the demo application's callback is on it.
+    #[arg(
+        long,
+        env = "GATEHOUSE_PUBLIC_URL",
+        default_value = "http://localhost:3000"
+    )]
+    pub public_url: String,
+    /// The key the demo application's secret derives from (the server's).
+    #[command(flatten)]
+    pub key: KeyArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -182,7 +201,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Token(command) => token::run(&database_url, command, clock.now()).await,
         Command::Keys(command) => keys::run(&database_url, command, clock.now()).await,
         Command::Invite(args) => invite::run(&database_url, args, clock.now()).await,
-        Command::Demo => demo(&database_url, clock.now()).await,
+        Command::App(command) => application::run(&database_url, command, clock.now()).await,
+        Command::Demo(args) => demo(&database_url, args, clock.now()).await,
     }
 }
 
@@ -195,9 +215,18 @@ async fn require_tenant(
     Ok(app::tenants::ssr::require_tenant(&mut conn, slug).await?)
 }
 
-async fn demo(database_url: &str, now: UnixTime) -> Result<(), CliError> {
+async fn demo(database_url: &str, args: DemoArgs, now: UnixTime) -> Result<(), CliError> {
+    let public_url = PublicUrl::parse(&args.public_url)
+        .map_err(|e| CliError::BadInput(format!("GATEHOUSE_PUBLIC_URL: {e}")))?;
     let pool = db::open(database_url).await?;
-    app::demo::ssr::seed(&pool, &Passwords::new()?, now).await?;
+    // As `serve` does: the key file is made on first use, so the server
+    // started next derives the same secret for the demo application.
+    let key = crate::secret_key::load_or_create(
+        args.key.secret_key.as_deref(),
+        &args.key.secret_key_file,
+    )
+    .map_err(StartupError::from)?;
+    app::demo::ssr::seed(&pool, &Passwords::new()?, &public_url, &key, now).await?;
     println!("demo data is in place: tenants woodgrove and contoso");
     Ok(())
 }
