@@ -19,6 +19,8 @@ pub mod licensing;
 pub mod mail;
 pub mod mfa;
 pub mod myapps;
+pub mod partners;
+pub mod policies;
 pub mod redemption;
 pub mod security_info;
 pub mod settings;
@@ -45,6 +47,8 @@ use mail::page::DevMailPage;
 use mfa::setup::MfaSetupPage;
 use mfa::verify::MfaVerifyPage;
 use myapps::page::MyAppsPage;
+use partners::page::PartnersPage;
+use policies::page::PoliciesPage;
 use redemption::page::RedeemPage;
 use security_info::page::SecurityInfoPage;
 use settings::page::SettingsPage;
@@ -102,6 +106,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("users") view=UsersPage ssr=SsrMode::Async />
                         <Route path=path!("invitations") view=InvitationsPage ssr=SsrMode::Async />
                         <Route path=path!("licensing") view=LicensingPage ssr=SsrMode::Async />
+                        <Route path=path!("policies") view=PoliciesPage ssr=SsrMode::Async />
+                        <Route path=path!("partners") view=PartnersPage ssr=SsrMode::Async />
                         <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async />
                         <Route path=path!("tokens") view=TokensPage ssr=SsrMode::Async />
                     </ParentRoute>

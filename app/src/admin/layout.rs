@@ -14,6 +14,8 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("users", "Users"),
     ("invitations", "Invitations"),
     ("licensing", "Licensing"),
+    ("policies", "Policies"),
+    ("partners", "Partners"),
     ("tokens", "API tokens"),
     ("settings", "Settings"),
 ];

@@ -41,6 +41,10 @@ pub enum Action {
     MfaLocked,
     RecoveryCodeUsed,
     RecoveryCodesRegenerated,
+    PolicyCreated,
+    PolicyUpdated,
+    PolicyDeleted,
+    PartnerUpdated,
 }
 
 impl Action {
@@ -68,6 +72,10 @@ impl Action {
             Self::MfaLocked => "mfa.locked",
             Self::RecoveryCodeUsed => "mfa.recovery_code_used",
             Self::RecoveryCodesRegenerated => "mfa.recovery_codes_regenerated",
+            Self::PolicyCreated => "policy.create",
+            Self::PolicyUpdated => "policy.update",
+            Self::PolicyDeleted => "policy.delete",
+            Self::PartnerUpdated => "partner.update",
         }
     }
 }
