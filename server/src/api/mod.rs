@@ -7,6 +7,8 @@
 
 mod invitations;
 mod organization;
+mod partners;
+mod policies;
 mod users;
 
 use axum::body::Body;
@@ -42,6 +44,8 @@ pub fn router() -> Router<AppState> {
     let v1 = invitations::router()
         .merge(organization::router())
         .merge(users::router())
+        .merge(policies::router())
+        .merge(partners::router())
         .fallback(|| async { ApiError(AppError::NotFound("This API path".into())) });
     Router::new().nest(PREFIX, v1)
 }
