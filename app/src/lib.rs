@@ -21,6 +21,8 @@ pub mod mail;
 pub mod mfa;
 pub mod myapps;
 pub mod oidc;
+pub mod partners;
+pub mod policies;
 pub mod redemption;
 pub mod security_info;
 pub mod settings;
@@ -48,6 +50,8 @@ use mail::page::DevMailPage;
 use mfa::setup::MfaSetupPage;
 use mfa::verify::MfaVerifyPage;
 use myapps::page::MyAppsPage;
+use partners::page::PartnersPage;
+use policies::page::PoliciesPage;
 use redemption::page::RedeemPage;
 use security_info::page::SecurityInfoPage;
 use settings::page::SettingsPage;
@@ -115,6 +119,8 @@ pub fn App() -> impl IntoView {
                             ssr=SsrMode::Async
                         />
                         <Route path=path!("licensing") view=LicensingPage ssr=SsrMode::Async />
+                        <Route path=path!("policies") view=PoliciesPage ssr=SsrMode::Async />
+                        <Route path=path!("partners") view=PartnersPage ssr=SsrMode::Async />
                         <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async />
                         <Route path=path!("tokens") view=TokensPage ssr=SsrMode::Async />
                     </ParentRoute>

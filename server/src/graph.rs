@@ -312,6 +312,196 @@ impl From<&app::users::ssr::UserListItem> for User {
     }
 }
 
+/// A conditional-access policy, as `/api/v1/policies` answers it: Graph's
+/// `conditionalAccessPolicy`, narrowed to what a Gatehouse policy holds
+/// (DESIGN §2 Policy):
+///
+/// - `state`: `enabled`, `disabled` or `enabledForReportingButNotEnforced`
+///   (report-only);
+/// - `conditions.users.includeUsers`: `["All"]`, `["GuestsOrExternalUsers"]`,
+///   `["Members"]` (Gatehouse's own value: the tenant's members), or user
+///   ids; `excludeUsers`: user ids. Requests may name users by UPN too;
+///   answers give ids;
+/// - `conditions.applications.includeApplications`: `["All"]` or
+///   application ids;
+/// - `grantControls.builtInControls`: `["mfa"]` or `[]`;
+///   `authenticationStrength`: `{phishingResistantOnly}` (Graph names a
+///   strength object; Gatehouse knows one: passkeys and security keys only),
+///   `null` for any method;
+/// - `sessionControls.signInFrequency`: how long an MFA stays fresh,
+///   `{value, type: "minutes"}` (requests may say `hours` or `days`);
+///   `sessionControls` is `null` when the session's MFA counts throughout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConditionalAccessPolicy {
+    pub conditions: PolicyConditions,
+    /// RFC 3339.
+    pub created_date_time: String,
+    pub display_name: String,
+    pub grant_controls: GrantControls,
+    pub id: String,
+    /// RFC 3339.
+    pub modified_date_time: String,
+    pub session_controls: Option<SessionControls>,
+    pub state: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyConditions {
+    pub applications: ApplicationConditions,
+    pub users: UserConditions,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationConditions {
+    pub include_applications: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserConditions {
+    pub exclude_users: Vec<String>,
+    pub include_users: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantControls {
+    pub authentication_strength: Option<AuthenticationStrength>,
+    pub built_in_controls: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthenticationStrength {
+    pub phishing_resistant_only: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionControls {
+    pub sign_in_frequency: SignInFrequency,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInFrequency {
+    /// Always `minutes` in answers.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: u32,
+}
+
+/// `includeUsers`' and `includeApplications`' keywords.
+pub const ALL: &str = "All";
+pub const GUESTS_OR_EXTERNAL_USERS: &str = "GuestsOrExternalUsers";
+pub const MEMBERS: &str = "Members";
+/// The one built-in grant control.
+pub const MFA: &str = "mfa";
+
+/// A policy state's Graph name.
+pub fn policy_state(state: app::policies::PolicyState) -> &'static str {
+    use app::policies::PolicyState;
+    match state {
+        PolicyState::On => "enabled",
+        PolicyState::Off => "disabled",
+        PolicyState::ReportOnly => "enabledForReportingButNotEnforced",
+    }
+}
+
+impl From<&app::policies::ssr::Policy> for ConditionalAccessPolicy {
+    fn from(policy: &app::policies::ssr::Policy) -> Self {
+        use app::policies::ssr::{Applications, Include};
+        let include_users = match &policy.include {
+            Include::All => vec![ALL.to_owned()],
+            Include::Guests => vec![GUESTS_OR_EXTERNAL_USERS.to_owned()],
+            Include::Members => vec![MEMBERS.to_owned()],
+            Include::Listed(ids) => ids.clone(),
+        };
+        let include_applications = match &policy.applications {
+            Applications::All => vec![ALL.to_owned()],
+            Applications::Listed(ids) => ids.clone(),
+        };
+        let grant = policy.grant;
+        Self {
+            conditions: PolicyConditions {
+                applications: ApplicationConditions {
+                    include_applications,
+                },
+                users: UserConditions {
+                    exclude_users: policy.exclude.clone(),
+                    include_users,
+                },
+            },
+            created_date_time: date_time(policy.created_at),
+            display_name: policy.name.clone(),
+            grant_controls: GrantControls {
+                authentication_strength: grant.require_mfa.then_some(AuthenticationStrength {
+                    phishing_resistant_only: grant.phishing_resistant_only,
+                }),
+                built_in_controls: if grant.require_mfa {
+                    vec![MFA.to_owned()]
+                } else {
+                    Vec::new()
+                },
+            },
+            id: policy.id.clone(),
+            modified_date_time: date_time(policy.updated_at),
+            session_controls: policy.mfa_freshness.map(|freshness| SessionControls {
+                sign_in_frequency: SignInFrequency {
+                    kind: "minutes".to_owned(),
+                    value: freshness.minutes(),
+                },
+            }),
+            state: policy_state(policy.state).to_owned(),
+        }
+    }
+}
+
+/// Inbound trust for a partner tenant, or the default, as
+/// `/api/v1/partners` answers it: Graph's
+/// `crossTenantAccessPolicyConfigurationPartner` (and `…Default`) with the
+/// one setting Gatehouse has, `inboundTrust.isMfaAccepted`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartnerConfiguration {
+    pub inbound_trust: InboundTrust,
+    /// The default for partners without a configuration of their own.
+    pub is_default: bool,
+    /// The partner tenant's id; `null` for the default.
+    pub tenant_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InboundTrust {
+    /// Accept the MFA a guest already did at home in the partner tenant.
+    pub is_mfa_accepted: bool,
+}
+
+impl PartnerConfiguration {
+    pub fn default_trust(is_mfa_accepted: bool) -> Self {
+        Self {
+            inbound_trust: InboundTrust { is_mfa_accepted },
+            is_default: true,
+            tenant_id: None,
+        }
+    }
+}
+
+impl From<&app::partners::ssr::PartnerSetting> for PartnerConfiguration {
+    fn from(setting: &app::partners::ssr::PartnerSetting) -> Self {
+        Self {
+            inbound_trust: InboundTrust {
+                is_mfa_accepted: setting.inbound_trust_mfa,
+            },
+            is_default: false,
+            tenant_id: Some(setting.partner.id.clone()),
+        }
+    }
+}
+
 /// RFC 3339, for the `…DateTime` fields.
 pub fn date_time(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
@@ -480,6 +670,50 @@ mod tests {
         with_secret["clientSecret"] = json!("s3cret");
         assert_eq!(serde_json::to_value(&dto).unwrap(), with_secret);
         assert!(!format!("{dto:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn a_policy_serialises_in_graphs_conditional_access_shape() {
+        use app::policies::ssr::{Applications, Grant, Include, Policy};
+        use app::policies::{MfaFreshness, PolicyState};
+        let policy = Policy {
+            id: "p-1".into(),
+            tenant_id: "t-1".into(),
+            name: "MFA for guests".into(),
+            state: PolicyState::ReportOnly,
+            include: Include::Guests,
+            exclude: vec!["u-1".into()],
+            applications: Applications::Listed(vec!["a-1".into()]),
+            grant: Grant {
+                require_mfa: true,
+                phishing_resistant_only: false,
+            },
+            mfa_freshness: Some(MfaFreshness::from_minutes(60).unwrap()),
+            created_at: 1_700_000_000,
+            updated_at: 1_700_000_100,
+        };
+        let dto = ConditionalAccessPolicy::from(&policy);
+        let expected = json!({
+            "conditions": {
+                "applications": { "includeApplications": ["a-1"] },
+                "users": { "excludeUsers": ["u-1"], "includeUsers": ["GuestsOrExternalUsers"] },
+            },
+            "createdDateTime": "2023-11-14T22:13:20Z",
+            "displayName": "MFA for guests",
+            "grantControls": {
+                "authenticationStrength": { "phishingResistantOnly": false },
+                "builtInControls": ["mfa"],
+            },
+            "id": "p-1",
+            "modifiedDateTime": "2023-11-14T22:15:00Z",
+            "sessionControls": { "signInFrequency": { "type": "minutes", "value": 60 } },
+            "state": "enabledForReportingButNotEnforced",
+        });
+        assert_eq!(serde_json::to_value(&dto).unwrap(), expected);
+        assert_eq!(
+            serde_json::from_value::<ConditionalAccessPolicy>(expected).unwrap(),
+            dto
+        );
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("invitations", "Invitations"),
     ("applications", "Applications"),
     ("licensing", "Licensing"),
+    ("policies", "Policies"),
+    ("partners", "Partners"),
     ("tokens", "API tokens"),
     ("settings", "Settings"),
 ];

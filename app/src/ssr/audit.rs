@@ -50,6 +50,10 @@ pub enum Action {
     ApplicationSecretRotated,
     ApplicationUserAssigned,
     ApplicationUserUnassigned,
+    PolicyCreated,
+    PolicyUpdated,
+    PolicyDeleted,
+    PartnerUpdated,
 }
 
 impl Action {
@@ -86,6 +90,10 @@ impl Action {
             Self::ApplicationSecretRotated => "application.secret_rotate",
             Self::ApplicationUserAssigned => "application.assign",
             Self::ApplicationUserUnassigned => "application.unassign",
+            Self::PolicyCreated => "policy.create",
+            Self::PolicyUpdated => "policy.update",
+            Self::PolicyDeleted => "policy.delete",
+            Self::PartnerUpdated => "partner.update",
         }
     }
 }

@@ -134,6 +134,10 @@ fn conflict_message(constraint: &str) -> &'static str {
             &["email_codes.email", "email_codes_live"],
             "A code was sent a moment ago; wait a minute, then ask again.",
         ),
+        (
+            &["policies.name", "policies_tenant_id_name_key"],
+            "A policy of that name exists already.",
+        ),
     ];
     MESSAGES
         .iter()

@@ -6,6 +6,7 @@ use crate::domain::{
     DisplayName, DomainName, Licence, Plan, PrivacyUrl, TenantSlug, GUESTS_PER_SEAT,
 };
 use crate::error::AppError;
+use crate::policies::ssr::{find_active_mfa_policy_names, premium_still_required};
 use crate::ssr::audit::{self, Action, Event};
 use crate::ssr::clock::UnixTime;
 use crate::ssr::config::PublicUrl;
@@ -220,7 +221,9 @@ pub async fn count_guests(conn: &mut Conn, tenant_id: &str) -> Result<i64> {
 }
 
 /// Changes a tenant's plan. Refused, with the number of seats required, when
-/// a premium licence would cover fewer guests than the tenant has.
+/// a premium licence would cover fewer guests than the tenant has; and
+/// refused (`premiumRequired`) to move to free while an MFA policy is on or
+/// report-only.
 #[tracing::instrument(skip_all, fields(slug = %slug.as_str()))]
 pub async fn set_plan(
     pool: &Pool,
@@ -255,6 +258,15 @@ pub async fn set_plan(
         )
         .execute(tx.conn())
         .await?;
+        // MFA policies need premium. Checked after the update, which holds
+        // the tenant row that a policy being switched on touches too (see
+        // `policies::ssr`); the refusal rolls the update back.
+        if licence.plan() == Plan::Free {
+            let active = find_active_mfa_policy_names(tx, &tenant.id).await?;
+            if !active.is_empty() {
+                return Err(premium_still_required(&tenant, &active).into());
+            }
+        }
         let event = Event::success(Action::TenantPlanChanged, now)
             .by(actor)
             .tenant(&tenant.id)

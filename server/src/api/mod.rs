@@ -8,6 +8,8 @@
 mod applications;
 mod invitations;
 mod organization;
+mod partners;
+mod policies;
 mod users;
 
 use axum::body::Body;
@@ -44,6 +46,8 @@ pub fn router() -> Router<AppState> {
         .merge(applications::router())
         .merge(organization::router())
         .merge(users::router())
+        .merge(policies::router())
+        .merge(partners::router())
         .fallback(|| async { ApiError(AppError::NotFound("This API path".into())) });
     Router::new().nest(PREFIX, v1)
 }
