@@ -52,6 +52,7 @@ use mfa::verify::MfaVerifyPage;
 use myapps::page::MyAppsPage;
 use partners::page::PartnersPage;
 use policies::page::PoliciesPage;
+use redemption::consent::JustInTimeConsentPage;
 use redemption::page::RedeemPage;
 use security_info::page::SecurityInfoPage;
 use settings::page::SettingsPage;
@@ -101,6 +102,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/myapps") view=MyAppsPage ssr=SsrMode::Async />
                     <Route path=path!("/security-info") view=SecurityInfoPage ssr=SsrMode::Async />
                     <Route path=path!("/redeem") view=RedeemPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/redeem/consent")
+                        view=JustInTimeConsentPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/mfa/setup") view=MfaSetupPage ssr=SsrMode::Async />
                     <Route path=path!("/mfa/verify") view=MfaVerifyPage ssr=SsrMode::Async />
                     <Route path=path!("/t/:slug/invite") view=MemberInvitePage />

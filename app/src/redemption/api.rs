@@ -10,8 +10,7 @@ use crate::error::AppError;
 /// it does not consume the invitation.
 #[server(endpoint = "redeem_info")]
 pub async fn redeem_info(ticket: String) -> Result<InvitationView, AppError> {
-    use super::ssr::{discover_home_realm, may_redeem};
-    use super::SignedInAs;
+    use super::ssr::discover_home_realm;
     use crate::ssr::request::{respond, Request};
 
     let request = Request::current()?;
@@ -22,25 +21,42 @@ pub async fn redeem_info(ticket: String) -> Result<InvitationView, AppError> {
         (invitation, realm)
     };
     let principal = request.principal().await?;
-    let privacy_url = invitation
-        .tenant
-        .privacy_statement(&request.state.config.public_url);
-    Ok(InvitationView {
+    Ok(invitation_view(
+        invitation,
+        realm,
+        principal.as_ref(),
+        &request.state.config.public_url,
+    ))
+}
+
+/// What the redeem and consent pages show of `invitation`, and of who is
+/// signed in (`principal`).
+#[cfg(feature = "ssr")]
+fn invitation_view(
+    invitation: super::ssr::PendingInvitation,
+    realm: super::HomeRealm,
+    principal: Option<&crate::auth::ssr::Principal>,
+    public_url: &crate::ssr::config::PublicUrl,
+) -> InvitationView {
+    use super::ssr::may_redeem;
+    use super::SignedInAs;
+
+    InvitationView {
         signed_in: principal.map(|principal| SignedInAs {
             display_name: principal.identity.display_name().to_owned(),
             email: principal.identity.verified_email().to_owned(),
             may_redeem: may_redeem(&invitation, &principal.identity),
         }),
+        privacy_url: invitation.tenant.privacy_statement(public_url),
         tenant_name: invitation.tenant.display_name,
         inviter_name: invitation.inviter_name,
         invited_email: invitation.invited_email.as_str().to_owned(),
         redirect_url: invitation.redirect_url.as_str().to_owned(),
-        privacy_url,
         message: invitation
             .message
             .map(|message| message.as_str().to_owned()),
         realm,
-    })
+    }
 }
 
 /// The live invitation behind `ticket`, or the one answer for every dead
@@ -50,7 +66,7 @@ async fn live_invitation(
     conn: &mut crate::ssr::db::Conn,
     ticket: &str,
     now: crate::ssr::clock::UnixTime,
-) -> Result<super::ssr::LiveInvitation, AppError> {
+) -> Result<super::ssr::PendingInvitation, AppError> {
     use crate::ssr::request::{fail, respond};
     respond(super::ssr::find_live_invitation(conn, ticket, now).await)?
         .ok_or_else(|| fail(AppError::InvitationNotValid))
@@ -213,4 +229,87 @@ pub async fn accept_invitation(ticket: String) -> Result<(), AppError> {
     )?;
     leptos_axum::redirect(target.as_str());
     Ok(())
+}
+
+/// Just-in-time redemption (DESIGN §3.3 step 2), for the consent page: the
+/// invitation of the tenant `tenant` (a slug) pending for the signed-in
+/// person's own address. An unknown tenant and no such invitation are one
+/// answer, `NotFound`.
+#[server(endpoint = "pending_invitation_info")]
+pub async fn pending_invitation_info(tenant: String) -> Result<InvitationView, AppError> {
+    use super::ssr::{discover_home_realm, find_pending_for, no_pending_invitation};
+    use crate::ssr::request::{fail, respond, Request};
+
+    let request = Request::current()?;
+    let principal = request.require_principal().await?;
+    let state = &request.state;
+    let mut conn = respond(state.pool.acquire().await.map_err(Into::into))?;
+    let tenant = tenant_by_slug(&mut conn, &tenant).await?;
+    let identity = &principal.identity;
+    let invitation = respond(find_pending_for(&mut conn, &tenant.id, identity, state.now()).await)?
+        .ok_or_else(|| fail(no_pending_invitation()))?;
+    let realm = respond(discover_home_realm(&mut conn, &invitation).await)?;
+    Ok(invitation_view(
+        invitation,
+        realm,
+        Some(&principal),
+        &state.config.public_url,
+    ))
+}
+
+/// Consent given on the consent page: redeems the invitation of the tenant
+/// `tenant` (a slug) pending for the signed-in person's own address, in the
+/// same one transaction as [`accept_invitation`], and goes on to `next`, a
+/// local path — the application's sign-in, which now finds the guest.
+#[server(endpoint = "accept_pending_invitation")]
+pub async fn accept_pending_invitation(tenant: String, next: String) -> Result<(), AppError> {
+    // A refusal of the form posted before the WASM loads goes back to the
+    // page, the error in its URL, rather than as a page of JSON.
+    crate::ssr::request::keep_form_redirect(accept_pending_with(tenant, next).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn accept_pending_with(tenant: String, next: String) -> Result<(), AppError> {
+    use crate::ssr::request::{fail, respond, Request};
+
+    let request = Request::current()?;
+    let (principal, actor) = request.require_actor().await?;
+    if !crate::domain::is_local_path(&next) {
+        return Err(fail(AppError::Invalid {
+            field: "next".into(),
+            message: "Where to go next must be a path on this site.".into(),
+        }));
+    }
+    let state = &request.state;
+    let tenant = {
+        let mut conn = respond(state.pool.acquire().await.map_err(Into::into))?;
+        tenant_by_slug(&mut conn, &tenant).await?
+    };
+    respond(
+        super::ssr::accept_pending_invitation(
+            &state.pool,
+            &tenant.id,
+            &principal.identity,
+            &actor,
+            state.now(),
+        )
+        .await,
+    )?;
+    leptos_axum::redirect(&next);
+    Ok(())
+}
+
+/// The tenant `slug`; an unknown one answers as no pending invitation does.
+#[cfg(feature = "ssr")]
+async fn tenant_by_slug(
+    conn: &mut crate::ssr::db::Conn,
+    slug: &str,
+) -> Result<crate::tenants::ssr::Tenant, AppError> {
+    use super::ssr::no_pending_invitation;
+    use crate::domain::TenantSlug;
+    use crate::ssr::request::{fail, respond};
+
+    let slug = TenantSlug::parse(slug).map_err(|_| fail(no_pending_invitation()))?;
+    respond(crate::tenants::ssr::find_tenant_by_slug(conn, &slug).await)?
+        .ok_or_else(|| fail(no_pending_invitation()))
 }

@@ -1,9 +1,13 @@
 //! Redemption (DESIGN §3.2): the guest follows the link, signs in at home
 //! (work account, personal account, or an e-mailed one-time passcode),
 //! consents, and the guest object becomes `Accepted` — all in one
-//! transaction. Opening the link never consumes it.
+//! transaction. Opening the link never consumes it. Someone invited who
+//! signs in to one of the tenant's applications without having followed the
+//! link is redeemed just in time (DESIGN §3.3 step 2): the same consent on
+//! `/redeem/consent`, the same transaction.
 
 pub mod api;
+pub mod consent;
 pub mod page;
 #[cfg(feature = "ssr")]
 pub mod ssr;

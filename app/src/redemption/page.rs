@@ -40,13 +40,6 @@ pub fn RedeemPage() -> impl IntoView {
 
 #[component]
 fn Invitation(invitation: InvitationView, ticket: String) -> impl IntoView {
-    let heading = format!(
-        "{} invited you to access applications within {}",
-        invitation.inviter_name, invitation.tenant_name
-    );
-    let message = invitation.message.clone().map(|message| {
-        view! { <blockquote class="personal-message">{message}</blockquote> }
-    });
     let step = match invitation.signed_in.clone() {
         None => view! { <SignInToAccept invitation=invitation.clone() ticket=ticket.clone() /> }
             .into_any(),
@@ -54,10 +47,24 @@ fn Invitation(invitation: InvitationView, ticket: String) -> impl IntoView {
             view! { <WrongIdentity invitation=invitation.clone() me ticket=ticket.clone() /> }
                 .into_any()
         }
-        Some(me) => {
-            view! { <Consent invitation=invitation.clone() me ticket=ticket.clone() /> }.into_any()
+        Some(_) => {
+            view! { <Consent invitation=invitation.clone() ticket=ticket.clone() /> }.into_any()
         }
     };
+    view! { <InvitationCard invitation>{step}</InvitationCard> }
+}
+
+/// The invitation's card: who invited you to what, their message, and the
+/// address invited; `children` is the step at hand.
+#[component]
+pub(super) fn InvitationCard(invitation: InvitationView, children: Children) -> impl IntoView {
+    let heading = format!(
+        "{} invited you to access applications within {}",
+        invitation.inviter_name, invitation.tenant_name
+    );
+    let message = invitation.message.clone().map(|message| {
+        view! { <blockquote class="personal-message">{message}</blockquote> }
+    });
     view! {
         <section class="card narrow redeem">
             <h1>{heading}</h1>
@@ -65,7 +72,7 @@ fn Invitation(invitation: InvitationView, ticket: String) -> impl IntoView {
             <p class="muted">
                 "Invitation for "<strong>{invitation.invited_email.clone()}</strong>
             </p>
-            {step}
+            {children()}
         </section>
     }
 }
@@ -115,7 +122,7 @@ fn SignInToAccept(invitation: InvitationView, ticket: String) -> impl IntoView {
 }
 
 /// The error of an action, as a sentence for the form.
-fn form_error<T>(
+pub(super) fn form_error<T>(
     value: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
 ) -> impl Fn() -> Option<AnyView> + Send + Sync + 'static {
     move || {
@@ -264,12 +271,40 @@ fn WrongIdentity(invitation: InvitationView, me: SignedInAs, ticket: String) -> 
 }
 
 #[component]
-fn Consent(invitation: InvitationView, me: SignedInAs, ticket: String) -> impl IntoView {
+fn Consent(invitation: InvitationView, ticket: String) -> impl IntoView {
     let accept = ServerAction::<AcceptInvitation>::new();
+    let after = format!(
+        "After accepting you will go to {}.",
+        invitation.redirect_url
+    );
+    view! {
+        <ReviewPermissions invitation after>
+            <ActionForm action=accept attr:class="actions">
+                <input type="hidden" name="ticket" value=ticket />
+                <AcceptOrCancel pending=accept.pending() cancel="/" />
+            </ActionForm>
+            {form_error(move || accept.value().get())}
+        </ReviewPermissions>
+    }
+}
+
+/// The consent step (DESIGN §3.2 "Review permissions"), of the redeem page
+/// and of just-in-time redemption alike: who is signed in, what the tenant
+/// will see, its privacy statement, and `after`, what happens on accepting;
+/// `children` is the Accept / Cancel form.
+#[component]
+pub(super) fn ReviewPermissions(
+    invitation: InvitationView,
+    after: String,
+    children: Children,
+) -> impl IntoView {
+    let me = invitation
+        .signed_in
+        .map(|me| view! { <p>{format!("Signed in as {} ({}).", me.display_name, me.email)}</p> });
     view! {
         <div id="consent">
             <h2>"Review permissions"</h2>
-            <p>{format!("Signed in as {} ({}).", me.display_name, me.email)}</p>
+            {me}
             <p>{format!("{} will be able to see:", invitation.tenant_name)}</p>
             <ul>
                 <li>"your name and e-mail address"</li>
@@ -283,19 +318,24 @@ fn Consent(invitation: InvitationView, me: SignedInAs, ticket: String) -> impl I
                     "privacy statement"
                 </a>"."
             </p>
-            <p class="muted">
-                {format!("After accepting you will go to {}.", invitation.redirect_url)}
-            </p>
-            <ActionForm action=accept attr:class="actions">
-                <input type="hidden" name="ticket" value=ticket />
-                <button type="submit" disabled=move || accept.pending().get()>
-                    "Accept"
-                </button>
-                <a class="button" href="/">
-                    "Cancel"
-                </a>
-            </ActionForm>
-            {form_error(move || accept.value().get())}
+            <p class="muted">{after}</p>
+            {children()}
         </div>
+    }
+}
+
+/// The consent form's buttons; Cancel leaves for `cancel`.
+#[component]
+pub(super) fn AcceptOrCancel(
+    #[prop(into)] pending: Signal<bool>,
+    cancel: &'static str,
+) -> impl IntoView {
+    view! {
+        <button type="submit" disabled=move || pending.get()>
+            "Accept"
+        </button>
+        <a class="button" href=cancel>
+            "Cancel"
+        </a>
     }
 }

@@ -21,9 +21,10 @@ pub const CODE_ATTEMPTS: i64 = 5;
 /// last, so a ticket cannot be used to flood someone's mailbox.
 pub const CODE_RESEND_SECS: i64 = 60;
 
-/// A pending, unexpired invitation found by its ticket.
+/// A pending, unexpired invitation: found by the ticket of its link, or just
+/// in time by the address of the identity signing in.
 #[derive(Debug, Clone)]
-pub struct LiveInvitation {
+pub struct PendingInvitation {
     pub id: String,
     pub tenant: Tenant,
     pub guest_user_id: String,
@@ -33,6 +34,54 @@ pub struct LiveInvitation {
     pub message: Option<InvitationMessage>,
     pub allow_any_identity: bool,
     pub inviter_name: String,
+}
+
+/// A pending invitation's columns, as both look-ups select them.
+struct PendingRow {
+    id: String,
+    tenant_id: String,
+    guest_user_id: String,
+    guest_upn: String,
+    invited_email: String,
+    redirect_url: String,
+    message: Option<String>,
+    allow_any_identity: bool,
+    inviter_name: String,
+}
+
+/// The pending invitations that match `$where`, as [`PendingRow`]s.
+macro_rules! select_pending {
+    ($where:tt, $($arg:expr),*) => {
+        sqlx::query_as!(
+            PendingRow,
+            r#"SELECT i.id, i.tenant_id, i.guest_user_id, g.user_principal_name AS guest_upn,
+                      i.invited_email, i.redirect_url, i.message,
+                      i.allow_any_identity AS "allow_any_identity: bool", i.inviter_name
+               FROM invitations i JOIN users g ON g.id = i.guest_user_id
+               WHERE i.status = 'PendingAcceptance' AND "# + $where,
+            $($arg),*
+        )
+    };
+}
+
+impl PendingRow {
+    async fn decode(self, conn: &mut Conn) -> Result<Option<PendingInvitation>> {
+        let Some(tenant) = find_tenant_by_id(conn, &self.tenant_id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(PendingInvitation {
+            guest_upn: Upn::parse(&self.guest_upn).stored("users.user_principal_name")?,
+            invited_email: Email::parse(&self.invited_email).stored("invitations.invited_email")?,
+            redirect_url: RedirectUrl::from_stored(&self.redirect_url)
+                .stored("invitations.redirect_url")?,
+            message: stored_message(self.message.as_deref())?,
+            id: self.id,
+            inviter_name: self.inviter_name,
+            tenant,
+            guest_user_id: self.guest_user_id,
+            allow_any_identity: self.allow_any_identity,
+        }))
+    }
 }
 
 /// Whether `ticket` could be a redeem token at all (43 base64url characters).
@@ -49,46 +98,57 @@ pub async fn find_live_invitation(
     conn: &mut Conn,
     ticket: &str,
     now: UnixTime,
-) -> Result<Option<LiveInvitation>> {
+) -> Result<Option<PendingInvitation>> {
     if !is_ticket_shaped(ticket) {
         return Ok(None);
     }
     let hash = token_hash(ticket);
-    let Some(row) = sqlx::query!(
-        r#"SELECT i.id, i.tenant_id, i.guest_user_id, g.user_principal_name AS guest_upn, i.invited_email,
-                  i.redirect_url, i.message, i.allow_any_identity AS "allow_any_identity: bool",
-                  i.inviter_name
-           FROM invitations i JOIN users g ON g.id = i.guest_user_id
-           WHERE i.token_hash = $1 AND i.status = 'PendingAcceptance' AND i.expires_at > $2"#,
-        hash,
+    let row = select_pending!("i.token_hash = $1 AND i.expires_at > $2", hash, now)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        Some(row) => row.decode(conn).await,
+        None => Ok(None),
+    }
+}
+
+/// Just-in-time redemption (DESIGN §3.3 step 2): the live invitation of
+/// `tenant_id` for the address `identity` owns (its verified e-mail), the
+/// newest if there were several. Only the owner of the invited address
+/// finds it: an invitation for any identity needs its link.
+pub async fn find_pending_for(
+    conn: &mut Conn,
+    tenant_id: &str,
+    identity: &Identity,
+    now: UnixTime,
+) -> Result<Option<PendingInvitation>> {
+    let email = identity.verified_email().to_ascii_lowercase();
+    let row = select_pending!(
+        "i.tenant_id = $1 AND i.invited_email = $2 AND i.expires_at > $3
+         ORDER BY i.created_at DESC, i.id DESC
+         LIMIT 1",
+        tenant_id,
+        email,
         now
     )
     .fetch_optional(&mut *conn)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let Some(tenant) = find_tenant_by_id(conn, &row.tenant_id).await? else {
-        return Ok(None);
-    };
-    Ok(Some(LiveInvitation {
-        guest_upn: Upn::parse(&row.guest_upn).stored("users.user_principal_name")?,
-        invited_email: Email::parse(&row.invited_email).stored("invitations.invited_email")?,
-        redirect_url: RedirectUrl::from_stored(&row.redirect_url)
-            .stored("invitations.redirect_url")?,
-        message: stored_message(row.message.as_deref())?,
-        id: row.id,
-        inviter_name: row.inviter_name,
-        tenant,
-        guest_user_id: row.guest_user_id,
-        allow_any_identity: row.allow_any_identity,
-    }))
+    .await?;
+    match row {
+        Some(row) => row.decode(conn).await,
+        None => Ok(None),
+    }
+}
+
+/// The answer when the signed-in person has no pending invitation in a
+/// tenant (or the tenant is unknown: the same answer).
+pub fn no_pending_invitation() -> AppError {
+    AppError::NotFound("A pending invitation for you".into())
 }
 
 /// Home-realm discovery on the invited address (DESIGN §3.2).
 pub async fn discover_home_realm(
     conn: &mut Conn,
-    invitation: &LiveInvitation,
+    invitation: &PendingInvitation,
 ) -> Result<HomeRealm> {
     let email = invitation.invited_email.as_str();
     if let Some(home) = find_tenant_by_domain(conn, invitation.invited_email.domain()).await? {
@@ -109,7 +169,7 @@ pub async fn discover_home_realm(
 
 /// Whether `identity` may redeem: it owns the invited address, or the
 /// invitation was made for any identity.
-pub fn may_redeem(invitation: &LiveInvitation, identity: &Identity) -> bool {
+pub fn may_redeem(invitation: &PendingInvitation, identity: &Identity) -> bool {
     invitation.allow_any_identity
         || identity
             .verified_email()
@@ -236,12 +296,17 @@ fn code_error(message: &str) -> crate::ssr::Error {
     .into()
 }
 
-/// Redeems the invitation behind `ticket` for `identity`, in one
-/// transaction: the invitation becomes `Accepted`, the guest object is bound
-/// to the home identity and `Accepted`, and the audit event is written —
-/// all or nothing. The two updates are conditional on the pending state, so
-/// of concurrent redemptions exactly one binds the guest. A refusal is
-/// audited (and that row kept). Returns where to go next.
+/// How the invitation to accept is found.
+#[derive(Debug, Clone, Copy)]
+enum Redeeming<'a> {
+    /// By the ticket of its link.
+    Ticket(&'a str),
+    /// Just in time, in this tenant, by the address the identity owns.
+    JustInTime { tenant_id: &'a str },
+}
+
+/// Redeems the invitation behind `ticket` for `identity` (see [`accept`]).
+/// Returns where to go next.
 #[tracing::instrument(skip_all, fields(who = %identity.sign_in_name()))]
 pub async fn accept_invitation(
     pool: &Pool,
@@ -250,11 +315,60 @@ pub async fn accept_invitation(
     actor: &Actor,
     now: UnixTime,
 ) -> Result<RedirectUrl> {
+    let invitation = accept(pool, Redeeming::Ticket(ticket), identity, actor, now).await?;
+    Ok(invitation.redirect_url)
+}
+
+/// Just-in-time redemption (DESIGN §3.3 step 2): redeems the live
+/// invitation of `tenant_id` for the address `identity` owns (see
+/// [`find_pending_for`] and [`accept`]). None: `NotFound`, audited.
+#[tracing::instrument(skip_all, fields(who = %identity.sign_in_name()))]
+pub async fn accept_pending_invitation(
+    pool: &Pool,
+    tenant_id: &str,
+    identity: &Identity,
+    actor: &Actor,
+    now: UnixTime,
+) -> Result<()> {
+    let redeeming = Redeeming::JustInTime { tenant_id };
+    accept(pool, redeeming, identity, actor, now).await?;
+    Ok(())
+}
+
+/// Redeems an invitation for `identity`, in one transaction: the invitation
+/// becomes `Accepted`, the guest object is bound to the home identity and
+/// `Accepted`, and the audit event is written — all or nothing. The two
+/// updates are conditional on the pending state, so of concurrent
+/// redemptions exactly one binds the guest. A refusal is audited (and that
+/// row kept). Returns the invitation accepted.
+async fn accept(
+    pool: &Pool,
+    redeeming: Redeeming<'_>,
+    identity: &Identity,
+    actor: &Actor,
+    now: UnixTime,
+) -> Result<PendingInvitation> {
     db::write(pool, async |tx| {
         let failure = Event::failure(Action::InvitationRedeemed, now).by(actor);
-        let Some(invitation) = find_live_invitation(tx, ticket, now).await? else {
-            audit::record(tx, failure.reason("invalidTicket")).await?;
-            return Ok(Err(AppError::InvitationNotValid));
+        let found = match redeeming {
+            Redeeming::Ticket(ticket) => find_live_invitation(tx, ticket, now).await?,
+            Redeeming::JustInTime { tenant_id } => {
+                find_pending_for(tx, tenant_id, identity, now).await?
+            }
+        };
+        let Some(invitation) = found else {
+            let (failure, error) = match redeeming {
+                Redeeming::Ticket(_) => (
+                    failure.reason("invalidTicket"),
+                    AppError::InvitationNotValid,
+                ),
+                Redeeming::JustInTime { tenant_id } => (
+                    failure.tenant(tenant_id).reason("noPendingInvitation"),
+                    no_pending_invitation(),
+                ),
+            };
+            audit::record(tx, failure).await?;
+            return Ok(Err(error));
         };
         let failure = failure.tenant(&invitation.tenant.id);
         let refusal = check_may_accept(tx, &invitation, identity).await?;
@@ -288,13 +402,18 @@ pub async fn accept_invitation(
             // Returning an error rolls both back.
             return Err(AppError::InvitationNotValid.into());
         }
+        let just_in_time = matches!(redeeming, Redeeming::JustInTime { .. });
         let event = Event::success(Action::InvitationRedeemed, now)
             .by(actor)
             .tenant(&invitation.tenant.id)
             .target(invitation.guest_upn.as_str())
-            .detail(serde_json::json!({ "invitationId": invitation.id, "homeKind": home_kind }));
+            .detail(serde_json::json!({
+                "invitationId": invitation.id,
+                "homeKind": home_kind,
+                "justInTime": just_in_time,
+            }));
         audit::record(tx, event).await?;
-        Ok(Ok(invitation.redirect_url))
+        Ok(Ok(invitation))
     })
     .await?
     .map_err(Into::into)
@@ -304,7 +423,7 @@ pub async fn accept_invitation(
 /// caller's error — or `None` when it may.
 async fn check_may_accept(
     conn: &mut Conn,
-    invitation: &LiveInvitation,
+    invitation: &PendingInvitation,
     identity: &Identity,
 ) -> Result<Option<(&'static str, AppError)>> {
     if !may_redeem(invitation, identity) {
@@ -338,4 +457,174 @@ async fn check_may_accept(
         ));
         ("alreadyGuest", error)
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{DisplayName, DomainName, Licence, Plan, TenantSlug};
+    use crate::invitations::ssr::{create_invitation, revoke_invitation, NewInvitation};
+    use crate::mail::ssr::MailContext;
+    use crate::mfa::ssr::fixture::{fixture, Fixture, T0};
+    use crate::ssr::config::PublicUrl;
+    use crate::tenants::ssr::{create_tenant, NewTenant};
+    use crate::users::ssr::find_user_for_identity;
+
+    /// Woodgrove, the inviting tenant, beside the fixture's Fabrikam.
+    async fn woodgrove(f: &Fixture) -> Tenant {
+        let new = NewTenant {
+            slug: TenantSlug::parse("woodgrove").unwrap(),
+            display_name: DisplayName::parse("Woodgrove").unwrap(),
+            domain: DomainName::parse("woodgrove.test").unwrap(),
+            licence: Licence::parse(Plan::Free, None).unwrap(),
+        };
+        create_tenant(&f.pool, &new, &f.actor, T0).await.unwrap()
+    }
+
+    /// `tenant` invites `email` (for any identity, when `any`), without a
+    /// mail; the invitation's id.
+    async fn invite(f: &Fixture, tenant: &Tenant, email: &str, any: bool) -> String {
+        let public_url = PublicUrl::parse("http://localhost:3000").unwrap();
+        let new = NewInvitation {
+            email: Email::parse(email).unwrap(),
+            display_name: None,
+            redirect_url: RedirectUrl::parse("http://localhost:3000/myapps").unwrap(),
+            message: None,
+            send_email: false,
+            allow_any_identity: any,
+        };
+        let mail = MailContext::new(&public_url, &f.key);
+        let issued = create_invitation(&f.pool, mail, tenant, &new, &f.actor, T0)
+            .await
+            .unwrap();
+        issued.invitation.id
+    }
+
+    /// The id of the invitation [`find_pending_for`] finds.
+    async fn pending(
+        f: &Fixture,
+        tenant: &Tenant,
+        who: &Identity,
+        now: UnixTime,
+    ) -> Option<String> {
+        let mut conn = f.pool.acquire().await.unwrap();
+        let found = find_pending_for(&mut conn, &tenant.id, who, now).await;
+        found.unwrap().map(|invitation| invitation.id)
+    }
+
+    async fn member(f: &Fixture, name: &str) -> Identity {
+        Identity::Member(f.member(name).await)
+    }
+
+    fn by_passcode(email: &str) -> Identity {
+        Identity::Email(Email::parse(email).unwrap())
+    }
+
+    /// The guest object of `who` in `tenant`, as an application's sign-in
+    /// resolves it: its UPN.
+    async fn guest_of(f: &Fixture, tenant: &Tenant, who: &Identity) -> Option<String> {
+        let mut conn = f.pool.acquire().await.unwrap();
+        let user = find_user_for_identity(&mut conn, &tenant.id, who).await;
+        user.unwrap().map(|user| user.upn.as_str().to_owned())
+    }
+
+    #[tokio::test]
+    async fn a_pending_invitation_is_found_for_the_owner_of_its_address_only() {
+        let f = fixture().await;
+        let woodgrove = woodgrove(&f).await;
+        let alice = member(&f, "alice").await;
+        let id = invite(&f, &woodgrove, "alice@fabrikam.test", false).await;
+
+        assert_eq!(pending(&f, &woodgrove, &alice, T0).await, Some(id.clone()));
+        let same_address = by_passcode("alice@fabrikam.test");
+        assert_eq!(pending(&f, &woodgrove, &same_address, T0).await, Some(id));
+        let bob = member(&f, "bob").await;
+        assert_eq!(pending(&f, &woodgrove, &bob, T0).await, None);
+        assert_eq!(
+            pending(&f, &f.tenant, &alice, T0).await,
+            None,
+            "only in the tenant that invited"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_invitation_for_any_identity_is_found_only_for_its_own_address() {
+        let f = fixture().await;
+        let woodgrove = woodgrove(&f).await;
+        let id = invite(&f, &woodgrove, "team@contoso.test", true).await;
+        let alice = member(&f, "alice").await;
+        assert_eq!(
+            pending(&f, &woodgrove, &alice, T0).await,
+            None,
+            "the link is needed for that"
+        );
+        let refused = accept_pending_invitation(&f.pool, &woodgrove.id, &alice, &f.actor, T0).await;
+        assert_eq!(
+            AppError::from(refused.unwrap_err()),
+            no_pending_invitation()
+        );
+        let owner = by_passcode("team@contoso.test");
+        assert_eq!(pending(&f, &woodgrove, &owner, T0).await, Some(id));
+    }
+
+    #[tokio::test]
+    async fn expired_revoked_and_accepted_invitations_are_not_pending() {
+        let f = fixture().await;
+        let woodgrove = woodgrove(&f).await;
+        let expires_at = T0 + woodgrove.invitation_ttl_days * 24 * 60 * 60;
+        let alice = member(&f, "alice").await;
+        invite(&f, &woodgrove, "alice@fabrikam.test", false).await;
+        assert!(pending(&f, &woodgrove, &alice, expires_at - 1)
+            .await
+            .is_some());
+        assert_eq!(pending(&f, &woodgrove, &alice, expires_at).await, None);
+
+        let bob = member(&f, "bob").await;
+        let id = invite(&f, &woodgrove, "bob@fabrikam.test", false).await;
+        revoke_invitation(&f.pool, &woodgrove, &id, &f.actor, T0)
+            .await
+            .unwrap();
+        assert_eq!(pending(&f, &woodgrove, &bob, T0).await, None);
+
+        let carol = member(&f, "carol").await;
+        invite(&f, &woodgrove, "carol@fabrikam.test", false).await;
+        accept_pending_invitation(&f.pool, &woodgrove.id, &carol, &f.actor, T0)
+            .await
+            .unwrap();
+        assert_eq!(pending(&f, &woodgrove, &carol, T0).await, None);
+    }
+
+    #[tokio::test]
+    async fn accepting_just_in_time_binds_the_owner_once_and_no_one_else() {
+        let f = fixture().await;
+        let woodgrove = woodgrove(&f).await;
+        let alice = member(&f, "alice").await;
+        let bob = member(&f, "bob").await;
+        invite(&f, &woodgrove, "alice@fabrikam.test", false).await;
+        let accept = |who| accept_pending_invitation(&f.pool, &woodgrove.id, who, &f.actor, T0);
+
+        let refused = accept(&bob).await.unwrap_err();
+        assert_eq!(AppError::from(refused), no_pending_invitation());
+        assert!(
+            pending(&f, &woodgrove, &alice, T0).await.is_some(),
+            "unchanged"
+        );
+        assert_eq!(guest_of(&f, &woodgrove, &bob).await, None);
+
+        assert_eq!(guest_of(&f, &woodgrove, &alice).await, None);
+        accept(&alice).await.unwrap();
+        let guest = "alice_fabrikam.test#EXT#@woodgrove.test";
+        assert_eq!(
+            guest_of(&f, &woodgrove, &alice).await.as_deref(),
+            Some(guest)
+        );
+
+        let again = accept(&alice).await.unwrap_err();
+        assert_eq!(AppError::from(again), no_pending_invitation());
+        assert_eq!(
+            guest_of(&f, &woodgrove, &alice).await.as_deref(),
+            Some(guest)
+        );
+        assert_eq!(f.count("invitation.redeem").await, 3, "every try audited");
+    }
 }
