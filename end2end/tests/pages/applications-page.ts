@@ -37,7 +37,7 @@ export class ApplicationsPage {
     this.secrets = page.locator('code.client-secret');
     this.name = page.getByLabel('Name', { exact: true });
     this.redirectUris = page.getByLabel(/^Redirect URIs/);
-    this.publicClient = page.getByLabel(/^Public client/);
+    this.publicClient = page.getByLabel(/Public client/);
     this.assignmentRequired = page.getByLabel('Only assigned users may sign in');
     this.registerButton = page.getByRole('button', { name: 'Register application' });
   }
