@@ -135,6 +135,24 @@ async fn set_plan_refuses_fewer_seats_than_the_guests_need() {
     assert!(done.status.success(), "{}", stderr(&done));
     assert_eq!(query_count(&db, seats).await, 2);
 
+    // The demo's Foo requires MFA: a policy that a free tenant cannot have.
+    let refused = set_woodgrove_plan(&db, "free", &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("Require MFA for Foo"),
+        "{}",
+        stderr(&refused)
+    );
+    // Switched off (the Policies page or the REST API would; the CLI has no
+    // policy command), a free plan is fine.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+        .await
+        .expect("database");
+    sqlx::query("UPDATE policies SET state = 'off'")
+        .execute(&pool)
+        .await
+        .expect("policy off");
+    pool.close().await;
     let free = set_woodgrove_plan(&db, "free", &[]);
     assert!(
         free.status.success(),

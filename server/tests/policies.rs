@@ -14,6 +14,17 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::json;
 use server::graph::{ConditionalAccessPolicy, Organization, Page};
 
+/// Gatehouse with the demo data, less the demo's one policy (Foo's *Require
+/// MFA*): these tests count the policies they write from none.
+async fn spawn() -> TestApp {
+    let app = spawn_app().await;
+    sqlx::query("DELETE FROM policies")
+        .execute(app.state.pool.connections())
+        .await
+        .expect("no policies");
+    app
+}
+
 impl TestApp {
     async fn tenant_id(&self, slug: &str) -> String {
         let slug = app::domain::TenantSlug::parse(slug).expect("a slug");
@@ -119,7 +130,7 @@ fn graph_policy(state: &str, apps: &[&str]) -> serde_json::Value {
 
 #[tokio::test]
 async fn a_policy_saved_on_the_portal_decides_what_evaluation_answers() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let admin = app.admin_session("admin@woodgrove.test").await;
     let token = app.api_token("woodgrove").await;
     let guest = app
@@ -128,7 +139,7 @@ async fn a_policy_saved_on_the_portal_decides_what_evaluation_answers() {
         .invited_user
         .id;
     let megan = app.user_id(&token, "megan@woodgrove.test").await;
-    let foo = app.add_application("woodgrove", "Foo").await;
+    let foo = app.add_application("woodgrove", "Payroll").await;
     let bar = app.add_application("woodgrove", "Bar").await;
 
     let saved = app
@@ -150,7 +161,11 @@ async fn a_policy_saved_on_the_portal_decides_what_evaluation_answers() {
 
     let overview = app.overview("woodgrove", &admin).await;
     assert!(overview.premium);
-    assert_eq!(overview.applications.len(), 2);
+    assert_eq!(
+        overview.applications.len(),
+        3,
+        "Bar, Payroll and the demo's Foo"
+    );
     let listed = &overview.policies[0];
     assert_eq!(
         (listed.id.as_str(), listed.state),
@@ -158,7 +173,7 @@ async fn a_policy_saved_on_the_portal_decides_what_evaluation_answers() {
     );
     assert_eq!(
         (listed.who(), listed.apps()),
-        ("Guests".to_owned(), "Foo".to_owned())
+        ("Guests".to_owned(), "Payroll".to_owned())
     );
 
     // Edited: report-only, for everyone on every app, passkeys within an hour.
@@ -207,7 +222,13 @@ async fn a_policy_saved_on_the_portal_decides_what_evaluation_answers() {
     );
     assert!(app.overview("woodgrove", &admin).await.policies.is_empty());
     for action in ["policy.create", "policy.update", "policy.delete"] {
-        let events = app.audit_events(action).await;
+        // Not the demo seeding's Foo policy (made by `gatehouse cli`).
+        let events: Vec<_> = app
+            .audit_events(action)
+            .await
+            .into_iter()
+            .filter(|event| event.actor.as_deref() != Some("gatehouse cli"))
+            .collect();
         assert_eq!(events.len(), 1, "{action}");
         assert_eq!(events[0].tenant.as_deref(), Some("woodgrove"));
         assert_eq!(events[0].actor.as_deref(), Some("admin@woodgrove.test"));
@@ -216,13 +237,13 @@ async fn a_policy_saved_on_the_portal_decides_what_evaluation_answers() {
 
 #[tokio::test]
 async fn the_rest_api_creates_changes_and_deletes_policies_in_graphs_shape() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let token = app.api_token("woodgrove").await;
     let megan = app.user_id(&token, "megan@woodgrove.test").await;
-    let foo = app.add_application("woodgrove", "Foo").await;
+    let foo = app.add_application("woodgrove", "Payroll").await;
 
     let body = json!({
-        "displayName": "MFA for Megan on Foo",
+        "displayName": "MFA for Megan on Payroll",
         "state": "enabled",
         "conditions": {
             "users": { "includeUsers": ["megan@woodgrove.test"] },
@@ -310,7 +331,7 @@ async fn the_rest_api_creates_changes_and_deletes_policies_in_graphs_shape() {
 
 #[tokio::test]
 async fn a_free_tenant_is_refused_an_mfa_policy_and_nothing_is_stored() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let admin = app.admin_session("admin@contoso.test").await;
     let token = app.api_token("contoso").await;
 
@@ -338,7 +359,8 @@ async fn a_free_tenant_is_refused_an_mfa_policy_and_nothing_is_stored() {
     let error = api_error(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(error.code, PREMIUM_REQUIRED);
     assert!(app.api_policies(&token).await.is_empty(), "nothing stored");
-    assert_eq!(app.audit_count("policy.create", "success").await, 0);
+    // One: the demo seeding's Foo policy.
+    assert_eq!(app.audit_count("policy.create", "success").await, 1);
 
     // The page says so before anyone tries.
     let page = app.page("/t/contoso/admin/policies", Some(&admin)).await;
@@ -374,7 +396,7 @@ fn gatehouse(app: &TestApp, args: &[&str]) -> std::process::Output {
 
 #[tokio::test]
 async fn set_plan_to_free_is_refused_while_an_mfa_policy_is_on_or_report_only() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let token = app.api_token("woodgrove").await;
     let created = app
         .send(
@@ -438,9 +460,9 @@ async fn set_plan_to_free_is_refused_while_an_mfa_policy_is_on_or_report_only() 
 
 #[tokio::test]
 async fn contosos_admin_cannot_read_or_change_woodgroves_policies() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let woodgrove = app.admin_session("admin@woodgrove.test").await;
-    let foo = app.add_application("woodgrove", "Foo").await;
+    let foo = app.add_application("woodgrove", "Payroll").await;
     let saved = app
         .save_policy("woodgrove", &guests_form(&foo), &woodgrove)
         .await;
@@ -522,10 +544,10 @@ async fn contosos_admin_cannot_read_or_change_woodgroves_policies() {
 
 #[tokio::test]
 async fn bad_input_is_refused_naming_its_field_and_changes_nothing() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let admin = app.admin_session("admin@woodgrove.test").await;
     let token = app.api_token("woodgrove").await;
-    let foo = app.add_application("woodgrove", "Foo").await;
+    let foo = app.add_application("woodgrove", "Payroll").await;
     let contoso_app = app.add_application("contoso", "Contoso app").await;
     let contoso_token = app.api_token("contoso").await;
     let alice = app.user_id(&contoso_token, "alice@contoso.test").await;
@@ -686,17 +708,18 @@ async fn bad_input_is_refused_naming_its_field_and_changes_nothing() {
     api_error(taken, StatusCode::CONFLICT).await;
 
     assert_eq!(app.api_policies(&token).await, before, "nothing changed");
-    assert_eq!(app.audit_count("policy.create", "success").await, 1);
+    // The demo seeding's Foo policy, and the one this test made.
+    assert_eq!(app.audit_count("policy.create", "success").await, 2);
     assert_eq!(app.audit_count("policy.update", "success").await, 0);
 }
 
 #[tokio::test]
 async fn the_require_mfa_switch_of_an_application_writes_its_policy() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let admin = app.admin_session("admin@woodgrove.test").await;
     let token = app.api_token("woodgrove").await;
     let megan = app.user_id(&token, "megan@woodgrove.test").await;
-    let foo = app.add_application("woodgrove", "Foo").await;
+    let foo = app.add_application("woodgrove", "Payroll").await;
     let switch = async |on: &str| -> bool {
         let form = [
             ("slug", "woodgrove"),
@@ -721,7 +744,7 @@ async fn the_require_mfa_switch_of_an_application_writes_its_policy() {
         .requires_mfa());
     let policies = app.api_policies(&token).await;
     assert_eq!(policies.len(), 1);
-    assert_eq!(policies[0].display_name, "Require MFA for Foo");
+    assert_eq!(policies[0].display_name, "Require MFA for Payroll");
 
     assert!(!switch("false").await);
     assert!(!requires().await);
@@ -740,7 +763,7 @@ async fn the_require_mfa_switch_of_an_application_writes_its_policy() {
 async fn a_refused_plain_form_post_goes_back_to_the_page_with_the_error_in_its_url() {
     use reqwest::header::{ACCEPT, COOKIE, LOCATION, ORIGIN, REFERER};
 
-    let app = spawn_app().await;
+    let app = spawn().await;
     let admin = app.admin_session("admin@contoso.test").await;
     let page = app.url("/t/contoso/admin/policies");
     let response = app

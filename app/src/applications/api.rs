@@ -48,6 +48,8 @@ pub async fn create_application(
             .map_err(|e| fail(AppError::invalid("redirect_uris", e)))?,
         client_type: ClientType::from_public(public_client.is_some()),
         assignment_required: assignment_required.is_some(),
+        // The application's page switches it on, once it exists.
+        require_mfa: false,
     };
     let state = &request.state;
     let created = respond(

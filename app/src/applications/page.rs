@@ -352,9 +352,7 @@ fn Application(
                 saved
             />
         </section>
-        // The "Require MFA" switch goes here: a shortcut that writes a
-        // conditional-access policy for this application (DESIGN §2 Policy),
-        // through the policies service.
+        <RequireMfa slug=slug.clone() id=id.clone() />
         <Assignments slug=slug.clone() id=id.clone() assigned actions refusal />
         {(client_type == ClientType::Confidential)
             .then(|| {
@@ -531,6 +529,71 @@ fn ClientSecret(
                 </button>
             </ActionForm>
             {shown}
+        </section>
+    }
+}
+
+/// The *Require MFA* switch: a shortcut that writes (or turns off) a
+/// conditional-access policy for everyone signing in to this application
+/// (DESIGN §2 Policy). MFA policies need premium; a free tenant is told so.
+#[component]
+fn RequireMfa(slug: String, id: String) -> impl IntoView {
+    use crate::policies::api::{application_requires_mfa, SetApplicationRequiresMfa};
+
+    let set = ServerAction::<SetApplicationRequiresMfa>::new();
+    let required = Resource::new_blocking(
+        {
+            let (slug, id) = (slug.clone(), id.clone());
+            move || (slug.clone(), id.clone(), set.version().get())
+        },
+        |(slug, id, _)| application_requires_mfa(slug, id),
+    );
+    let refused = move || {
+        set.value().get().and_then(Result::err).map(|error| {
+            view! {
+                <p class="alert" role="alert">
+                    {error.to_string()}
+                </p>
+            }
+        })
+    };
+    view! {
+        <section class="card">
+            <h2>"Require MFA"</h2>
+            <Suspense fallback=|| ()>
+                {
+                    let (slug, id) = (slug.clone(), id.clone());
+                    move || {
+                        let (slug, id) = (slug.clone(), id.clone());
+                        Suspend::new(async move {
+                            let on = required.await.unwrap_or(false);
+                            let (state, label) = if on {
+                                (
+                                    "Everyone signing in to this application passes MFA with this tenant.",
+                                    "Stop requiring MFA",
+                                )
+                            } else {
+                                (
+                                    "MFA is not required by this switch (other policies may still ask for it).",
+                                    "Require MFA",
+                                )
+                            };
+                            view! {
+                                <p id="require-mfa-state">{state}</p>
+                                <ActionForm action=set attr:class="inline">
+                                    <input type="hidden" name="slug" value=slug />
+                                    <input type="hidden" name="application_id" value=id />
+                                    <input type="hidden" name="on" value=(!on).to_string() />
+                                    <button type="submit" id="require-mfa">
+                                        {label}
+                                    </button>
+                                </ActionForm>
+                            }
+                        })
+                    }
+                }
+            </Suspense>
+            {refused}
         </section>
     }
 }

@@ -193,6 +193,8 @@ async fn seed_foo(
             redirect_uris: parse(RedirectUris::new(vec![callback]))?,
             client_type: ClientType::Confidential,
             assignment_required: false,
+            // DESIGN §7: Foo requires MFA.
+            require_mfa: true,
         };
         create_application_with(
             pool,
@@ -252,7 +254,8 @@ mod tests {
             slug: TenantSlug::parse(FOO_TENANT).unwrap(),
             display_name: DisplayName::parse("Woodgrove").unwrap(),
             domain: DomainName::parse("woodgrove.test").unwrap(),
-            licence: Licence::free(),
+            // As in the demo: premium, so that Foo may require MFA.
+            licence: Licence::parse(Plan::Premium, Some(10)).unwrap(),
         };
         create_tenant(pool, &new, &Actor::cli(), T0).await.unwrap()
     }
@@ -304,6 +307,12 @@ mod tests {
             .unwrap();
         let (registered, hash) = foo(&pool, &tenant).await.expect("Foo");
         assert_eq!(registered.name.as_str(), FOO_NAME);
+        let mut conn = pool.acquire().await.unwrap();
+        let requires_mfa =
+            crate::policies::ssr::application_requires_mfa(&mut conn, &tenant, &registered.id)
+                .await
+                .unwrap();
+        assert!(requires_mfa, "DESIGN §7: Foo requires MFA");
         assert_eq!(registered.client_type, ClientType::Confidential);
         assert_eq!(
             registered.redirect_uris.to_strings(),

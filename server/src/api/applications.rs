@@ -45,6 +45,7 @@ impl CreateApplication {
                 .map_err(invalid("redirectUris"))?,
             client_type: ClientType::from_public(self.is_public_client.unwrap_or(false)),
             assignment_required: self.app_role_assignment_required.unwrap_or(false),
+            require_mfa: false,
         })
     }
 }

@@ -35,6 +35,10 @@ pub enum AppCommand {
         /// Only users assigned to the application may sign in to it.
         #[arg(long)]
         assignment_required: bool,
+        /// Require MFA for everyone signing in to it: writes its "Require
+        /// MFA" policy (premium tenants only).
+        #[arg(long)]
+        require_mfa: bool,
         /// Output: text, or json (the REST API's application) for machines.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -58,6 +62,7 @@ pub async fn run(database_url: &str, command: AppCommand, now: UnixTime) -> Resu
             redirect_uris,
             public,
             assignment_required,
+            require_mfa,
             format,
         } => {
             let slug = TenantSlug::parse(&tenant)?;
@@ -66,6 +71,7 @@ pub async fn run(database_url: &str, command: AppCommand, now: UnixTime) -> Resu
                 redirect_uris: RedirectUris::parse(&redirect_uris)?,
                 client_type: ClientType::from_public(public),
                 assignment_required,
+                require_mfa,
             };
             let pool = db::open(database_url).await?;
             let tenant = require_tenant(&pool, &slug).await?;

@@ -55,6 +55,9 @@ pub struct NewApplication {
     pub redirect_uris: RedirectUris,
     pub client_type: ClientType,
     pub assignment_required: bool,
+    /// Write the application's "Require MFA" policy with it, in the same
+    /// transaction (premium tenants only, like every MFA policy).
+    pub require_mfa: bool,
 }
 
 /// A new application and — for a confidential client — its secret, which
@@ -406,6 +409,17 @@ pub(crate) async fn create_application_with(
                 "appRoleAssignmentRequired": application.assignment_required,
             }));
         audit::record(tx, event).await?;
+        if new.require_mfa {
+            crate::policies::ssr::require_mfa_for_application(
+                tx,
+                tenant,
+                actor,
+                &application.id,
+                true,
+                now,
+            )
+            .await?;
+        }
         Ok(())
     })
     .await?;

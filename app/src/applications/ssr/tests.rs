@@ -49,6 +49,7 @@ async fn fixture() -> Fixture {
 
 fn new_app(name: &str, client_type: ClientType) -> NewApplication {
     NewApplication {
+        require_mfa: false,
         name: ApplicationName::parse(name).unwrap(),
         redirect_uris: RedirectUris::parse(&["https://app.test/callback"]).unwrap(),
         client_type,

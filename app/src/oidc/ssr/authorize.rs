@@ -11,14 +11,18 @@
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
-use super::client::{is_allowed, Client};
+use super::client::is_allowed;
 use super::request::{check_request, with_query, AuthorizeRequest, Prompt, Refusal, LOGIN_AFTER};
 use super::{authorize_path, issuer};
 use crate::auth::ssr::session::{find_tenant_mfa, Amr, TenantMfa};
 use crate::auth::ssr::{find_principal, Principal};
 use crate::components::encode_query_value;
-use crate::domain::HomeKind;
+use crate::domain::{HomeKind, UserType};
 use crate::mfa::ssr::methods::list_methods;
+use crate::mfa::MethodKind;
+use crate::partners::ssr::trusts_home_mfa;
+use crate::policies::ssr::{evaluate_for, MfaRequirement, Outcome};
+use crate::redemption::ssr::find_pending_for;
 use crate::ssr::audit::{self, Action, Event};
 use crate::ssr::clock::UnixTime;
 use crate::ssr::crypto::{random_token, token_hash};
@@ -54,15 +58,6 @@ pub struct Authentication {
     /// partner tenant whose MFA this tenant trusts.
     pub mfa_idp: Option<String>,
     pub auth_time: UnixTime,
-}
-
-/// What the tenant's policies ask of this sign-in to this application.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MfaNeed {
-    /// Only a passkey or security key counts.
-    pub phishing_resistant: bool,
-    /// An MFA older than this many seconds does not count.
-    pub fresh_secs: i64,
 }
 
 /// Decides the authorization request `pairs` for `tenant`.
@@ -136,6 +131,19 @@ pub async fn authorize(
     // 2. The user object in this tenant, and 3. its assignment.
     let Some(user) = find_user_for_identity(&mut conn, &tenant.id, &principal.identity).await?
     else {
+        // An invitation the person owns and has not redeemed yet: consent
+        // now, and come back as the guest (DESIGN §3.3 step 2).
+        if find_pending_for(&mut conn, &tenant.id, &principal.identity, now)
+            .await?
+            .is_some()
+        {
+            let consent = format!(
+                "/redeem/consent?tenant={}&next={}",
+                encode_query_value(tenant.slug.as_str()),
+                encode_query_value(&here)
+            );
+            return Ok(interact(consent, "consent_required"));
+        }
         return Ok(refuse(
             "access_denied",
             format!(
@@ -157,20 +165,34 @@ pub async fn authorize(
     }
 
     // 4. MFA, when the tenant's policies ask for it.
+    let outcome = evaluate_for(
+        &mut conn,
+        &tenant.id,
+        &user.id,
+        user.user_type,
+        &request.client.application_id,
+    )
+    .await?;
     let tenant_mfa = find_tenant_mfa(&mut conn, &session.id_hash, &tenant.id).await?;
-    let need = mfa_need(&mut conn, tenant, &user, &request.client).await?;
     let mut mfa = tenant_mfa.clone();
     let mut mfa_idp = None;
-    if let Some(need) = need {
-        if !satisfies(tenant_mfa.as_ref(), need, now) {
-            match trusted_home_mfa(&mut conn, tenant, &user, &principal, need, now).await? {
+    if let Some(required) = &outcome.mfa {
+        if !meets(tenant_mfa.as_ref(), required, now) {
+            match trusted_home_mfa(
+                &mut conn, public_url, tenant, &user, &principal, required, now,
+            )
+            .await?
+            {
                 Some((home_mfa, home_issuer)) => {
                     mfa = Some(home_mfa);
                     mfa_idp = Some(home_issuer);
                 }
                 None => {
-                    let has_methods = !list_methods(&mut conn, &user.id).await?.is_empty();
-                    let step = if has_methods {
+                    let methods = list_methods(&mut conn, &user.id).await?;
+                    let usable = methods.iter().any(|method| {
+                        !required.phishing_resistant_only || method.kind == MethodKind::Webauthn
+                    });
+                    let step = if usable {
                         crate::mfa::verify_path(tenant.slug.as_str(), &here)
                     } else {
                         format!(
@@ -202,7 +224,7 @@ pub async fn authorize(
         &user,
         &principal,
         &authentication,
-        need,
+        &outcome,
         &actor,
     )
     .await?;
@@ -214,38 +236,51 @@ pub async fn authorize(
     Ok(Next::Redirect(with_query(&request.redirect_uri, &pairs)))
 }
 
-/// The tenant's MFA requirement for `user` at `client`, if any.
-async fn mfa_need(
-    _conn: &mut Conn,
-    _tenant: &Tenant,
-    _user: &User,
-    _client: &Client,
-) -> Result<Option<MfaNeed>> {
-    Ok(None)
+/// Whether the session's MFA with a tenant meets `required` at `now`.
+fn meets(mfa: Option<&TenantMfa>, required: &MfaRequirement, now: UnixTime) -> bool {
+    mfa.is_some_and(|mfa| required.is_met_by(mfa.at, is_phishing_resistant(mfa), now))
 }
 
-/// Whether the session's MFA with the tenant meets `need`.
-fn satisfies(mfa: Option<&TenantMfa>, need: MfaNeed, now: UnixTime) -> bool {
-    mfa.is_some_and(|mfa| {
-        now - mfa.at <= need.fresh_secs
-            && (!need.phishing_resistant
-                || mfa.amr.iter().any(|amr| matches!(amr, Amr::Hwk | Amr::Swk)))
-    })
+/// A passkey or security key took part (WebAuthn is bound to the origin).
+fn is_phishing_resistant(mfa: &TenantMfa) -> bool {
+    mfa.amr.iter().any(|amr| matches!(amr, Amr::Hwk | Amr::Swk))
 }
 
-/// Inbound trust (DESIGN §1): a guest whose home tenant this tenant trusts
-/// for MFA, and whose session did MFA with that home tenant, fresh enough —
-/// that MFA and its issuer.
+/// Inbound trust (DESIGN §1, §3.3 step 4): a guest with a work account of a
+/// tenant this one trusts for MFA, whose session did MFA with that home
+/// tenant (security defaults or its policies) meeting `required` — that
+/// MFA, and the home tenant's issuer. Without trust, none: the resource
+/// tenant challenges, also when the home tenant did MFA.
 async fn trusted_home_mfa(
     conn: &mut Conn,
+    public_url: &str,
     tenant: &Tenant,
     user: &User,
     principal: &Principal,
-    need: MfaNeed,
+    required: &MfaRequirement,
     now: UnixTime,
 ) -> Result<Option<(TenantMfa, String)>> {
-    let _ = (conn, tenant, user, principal, need, now);
-    Ok(None)
+    let home = principal
+        .identity
+        .member()
+        .filter(|home| home.tenant_id != tenant.id && user.user_type == UserType::Guest);
+    let Some(home) = home else { return Ok(None) };
+    if !trusts_home_mfa(conn, &tenant.id, &home.tenant_id).await? {
+        return Ok(None);
+    }
+    let home_mfa = find_tenant_mfa(conn, &principal.session.id_hash, &home.tenant_id).await?;
+    let Some(home_mfa) =
+        home_mfa.filter(|mfa| mfa.amr.contains(&Amr::Mfa) && meets(Some(mfa), required, now))
+    else {
+        return Ok(None);
+    };
+    let Some(home_tenant) = find_tenant_by_id(conn, &home.tenant_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        home_mfa,
+        issuer(public_url, home_tenant.slug.as_str()),
+    )))
 }
 
 /// The issuer of a guest's home identity; none for a member.
@@ -322,7 +357,7 @@ async fn issue_code(
     user: &User,
     principal: &Principal,
     authentication: &Authentication,
-    need: Option<MfaNeed>,
+    outcome: &Outcome,
     actor: &Actor,
 ) -> Result<String> {
     use secrecy::ExposeSecret;
@@ -336,7 +371,7 @@ async fn issue_code(
             source,
         })?;
     let expires_at = now + CODE_SECS;
-    let mfa = match (need, &authentication.mfa_idp) {
+    let mfa = match (&outcome.mfa, &authentication.mfa_idp) {
         (None, _) => "notRequired",
         (Some(_), Some(_)) => "trustedHomeTenant",
         (Some(_), None) => "thisTenant",
@@ -373,6 +408,7 @@ async fn issue_code(
                 "amr": authentication.amr,
                 "mfa": mfa,
                 "mfaIdp": authentication.mfa_idp,
+                "policies": outcome.audit_detail(),
             }));
         audit::record(tx, event).await?;
         Ok(())
@@ -384,6 +420,7 @@ async fn issue_code(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policies::MfaFreshness;
 
     fn mfa(at: UnixTime, amr: &[Amr]) -> TenantMfa {
         TenantMfa {
@@ -394,24 +431,21 @@ mod tests {
 
     #[test]
     fn an_mfa_counts_while_fresh_and_of_the_strength_asked() {
-        let any = MfaNeed {
-            phishing_resistant: false,
-            fresh_secs: 600,
-        };
-        let strong = MfaNeed {
-            phishing_resistant: true,
-            ..any
+        let required = |phishing_resistant_only| MfaRequirement {
+            phishing_resistant_only,
+            freshness: Some(MfaFreshness::from_minutes(10).expect("minutes")),
+            policies: Vec::new(),
         };
         let otp = mfa(1000, &[Amr::Otp, Amr::Mfa]);
         let key = mfa(1000, &[Amr::Hwk, Amr::Mfa]);
-        assert!(satisfies(Some(&otp), any, 1600));
-        assert!(!satisfies(Some(&otp), any, 1601), "stale");
+        assert!(meets(Some(&otp), &required(false), 1600));
+        assert!(!meets(Some(&otp), &required(false), 1601), "stale");
         assert!(
-            !satisfies(Some(&otp), strong, 1000),
+            !meets(Some(&otp), &required(true), 1000),
             "an app code is not phishing-resistant"
         );
-        assert!(satisfies(Some(&key), strong, 1000));
-        assert!(!satisfies(None, any, 1000));
+        assert!(meets(Some(&key), &required(true), 1000));
+        assert!(!meets(None, &required(false), 1000));
     }
 
     #[test]
