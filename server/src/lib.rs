@@ -6,6 +6,7 @@
 pub mod api;
 pub mod cli;
 pub mod csrf;
+pub mod demo_rp;
 pub mod graph;
 pub mod oidc;
 pub mod router;
