@@ -28,6 +28,9 @@ async function gatehouse(args: string[], input?: string): Promise<string> {
       if (error) reject(new Error(`gatehouse ${args.join(' ')} failed: ${error.message}\n${stderr}`));
       else resolve(stdout);
     });
+    // A command that reads no input may have exited before the write: the
+    // broken pipe is no failure of its own (the exit status says).
+    child.stdin?.on('error', () => {});
     child.stdin?.end(input ?? '');
   });
 }
@@ -66,4 +69,9 @@ export async function memberUnderSecurityDefaults(): Promise<{ slug: string; mem
   const slug = await createTenant();
   await gatehouse(['tenant', 'set', '--slug', slug, '--security-defaults', 'on']);
   return { slug, member: await createMember(slug, false) };
+}
+
+/** Puts tenant `slug` on the premium plan with `seats` seats: `gatehouse tenant set-plan`. */
+export async function makePremium(slug: string, seats = 1): Promise<void> {
+  await gatehouse(['tenant', 'set-plan', '--slug', slug, '--plan', 'premium', '--seats', String(seats)]);
 }

@@ -62,31 +62,33 @@ pub fn PoliciesPage() -> impl IntoView {
         <Suspense fallback=|| {
             view! { <p class="loading">"Loading policies…"</p> }
         }>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Ok(overview) => {
-                        let current = editing
-                            .get()
-                            .and_then(|id| {
-                                overview.policies.iter().find(|policy| policy.id == id).cloned()
-                            });
-                        view! {
-                            {premium_notice(&overview)}
-                            <PolicyTable slug policies=overview.policies.clone() delete />
-                            <PolicyForm
-                                slug
-                                policy=current
-                                applications=overview.applications.clone()
-                                save
-                                refusal
-                                saved
-                            />
+            {move || {
+                let editing = editing.get();
+                Suspend::new(async move {
+                    match overview.await {
+                        Ok(overview) => {
+                            let current = editing
+                                .and_then(|id| {
+                                    overview.policies.iter().find(|policy| policy.id == id).cloned()
+                                });
+                            view! {
+                                {premium_notice(&overview)}
+                                <PolicyTable slug policies=overview.policies.clone() delete />
+                                <PolicyForm
+                                    slug
+                                    policy=current
+                                    applications=overview.applications.clone()
+                                    save
+                                    refusal
+                                    saved
+                                />
+                            }
+                                .into_any()
                         }
-                            .into_any()
+                        Err(error) => view! { <ErrorPage error /> }.into_any(),
                     }
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
+                })
+            }}
         </Suspense>
     }
 }
@@ -131,7 +133,11 @@ fn PolicyTable(
                 {policies
                     .into_iter()
                     .map(|policy| {
-                        let edit = format!("?edit={}", policy.id);
+                        let edit = format!(
+                            "/t/{}/admin/policies?edit={}",
+                            slug.get_untracked(),
+                            policy.id,
+                        );
                         let (who, apps, grant) = (policy.who(), policy.apps(), policy.grant());
                         view! {
                             <tr data-policy=policy.name.clone()>
@@ -258,7 +264,10 @@ fn PolicyForm(
                 .then(|| {
                     view! {
                         <p>
-                            <A href="?">"New policy instead"</A>
+                            <A href=format!(
+                                "/t/{}/admin/policies",
+                                slug.get_untracked(),
+                            )>"New policy instead"</A>
                         </p>
                     }
                 })}
