@@ -459,3 +459,42 @@ async fn a_pending_invitee_consents_on_the_way_in_and_arrives_as_the_guest() {
     assert_eq!(claims["upn"], "alice_contoso.test#EXT#@woodgrove.test");
     assert_eq!(claims["idp"], format!("{}/contoso/v2.0", app.base));
 }
+
+#[tokio::test]
+async fn an_authenticator_app_does_not_meet_a_phishing_resistant_only_policy() {
+    let app = spawn_app().await;
+    bar(&app, false).await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
+    let created = app
+        .call(
+            "save_policy",
+            &[
+                ("slug", "woodgrove"),
+                ("name", "Passkeys for everything"),
+                ("state", "on"),
+                ("include", "all"),
+                ("applications", "all"),
+                ("require_mfa", "on"),
+                ("phishing_resistant_only", "on"),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        created.status(),
+        StatusCode::OK,
+        "{}",
+        created.text().await.unwrap_or_default()
+    );
+    let megan = app.signed_in("megan@woodgrove.test").await;
+    let (megan, _) = proof_up(&app, "woodgrove", &megan).await;
+
+    // A fresh MFA with an app code: still not in, but on to add a passkey.
+    let response = app.page(&authorize_path(), Some(&megan)).await;
+    let step = location(&response);
+    assert!(step.starts_with("/mfa/setup?tenant=woodgrove"), "{step}");
+    let silent = app
+        .page(&format!("{}&prompt=none", authorize_path()), Some(&megan))
+        .await;
+    assert!(location(&silent).starts_with(&format!("{REDIRECT_URI}?error=interaction_required")));
+}
