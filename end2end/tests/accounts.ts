@@ -49,6 +49,50 @@ async function createMember(slug: string, admin: boolean): Promise<Account> {
   return account;
 }
 
+/** Creates a new member of tenant `slug` who is not an admin. */
+export async function createUser(slug: string): Promise<Account> {
+  return createMember(slug, false);
+}
+
+/** An application registered for one test: its client id and, unless public, its secret. */
+export interface Application {
+  clientId: string;
+  clientSecret?: string;
+}
+
+/** Registers an application in tenant `slug` with `gatehouse app create`. */
+export async function createApplication(
+  slug: string,
+  name: string,
+  redirectUris: string[],
+  options: { public?: boolean; requireMfa?: boolean } = {},
+): Promise<Application> {
+  const args = ['app', 'create', '--tenant', slug, '--name', name, '--format', 'json'];
+  for (const uri of redirectUris) args.push('--redirect-uri', uri);
+  if (options.public) args.push('--public');
+  if (options.requireMfa) args.push('--require-mfa');
+  const created = JSON.parse(await gatehouse(args));
+  return { clientId: created.appId, clientSecret: created.clientSecret ?? undefined };
+}
+
+/** A REST API token of tenant `slug` (`gatehouse token create`). */
+export async function apiToken(slug: string): Promise<string> {
+  const lines = (await gatehouse(['token', 'create', '--tenant', slug])).trim().split('\n');
+  return lines[lines.length - 1];
+}
+
+/** Invites `email` to tenant `slug` without e-mail; the redeem link's path and query. */
+export async function inviteGuest(slug: string, email: string, redirect: string): Promise<string> {
+  const printed = await gatehouse([
+    'invite', '--tenant', slug, email, '--redirect', redirect, '--no-email',
+    '--secret-key-file', `${env('GATEHOUSE_E2E_DIR')}/secret.key`,
+  ]);
+  const lines = printed.trim().split('\n');
+  // The CLI writes the default public URL into the link: keep the path.
+  const url = new URL(lines[lines.length - 1]);
+  return `${url.pathname}${url.search}`;
+}
+
 /** Creates a new admin of tenant `slug` (whose domain is `${slug}.test`). */
 export async function createAdmin(slug: string): Promise<Account> {
   return createMember(slug, true);

@@ -46,6 +46,15 @@ pub fn HomePage() -> impl IntoView {
                                     "do) or a passkey or security key (on localhost or https), then keep the "
                                     "recovery codes it gives you. Security info manages your methods later."
                                 </p>
+                                <p id="demo-foo">
+                                    "Woodgrove's application Foo requires MFA: "
+                                    <a href="/demo/foo" rel="external">
+                                        "sign in to Foo"
+                                    </a>
+                                    " as a Woodgrove member, or invite a Contoso member with Foo ("
+                                    <code>"/demo/foo"</code>
+                                    ") as the target, and watch Woodgrove's MFA set up and asked for on the way in."
+                                </p>
                                 <table>
                                     <thead>
                                         <tr>
