@@ -77,8 +77,8 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
 pub fn NotFoundPage() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
-        let hydrating = Owner::current_shared_context()
-            .is_some_and(|context| context.during_hydration());
+        let hydrating =
+            Owner::current_shared_context().is_some_and(|context| context.during_hydration());
         if !hydrating {
             // The path the router was asked for: the address bar may not
             // show it yet.
