@@ -10,14 +10,13 @@ use std::collections::HashMap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use reqwest::header::LOCATION;
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
 use app::mfa as wire;
 use app::ssr::clock::Clock;
 use app::ssr::crypto::token_hash;
-use common::{session_cookie, spawn_app, TestApp};
+use common::{location, next_of, session_cookie, spawn_app, TestApp};
 
 const REDIRECT_URI: &str = "https://foo.test/callback";
 const SECRET: &str = "the-client-secret-of-foo-0123456789abcdef";
@@ -79,27 +78,6 @@ fn authorize_path() -> String {
         ])
         .finish();
     format!("/woodgrove/oauth2/v2.0/authorize?{query}")
-}
-
-fn location(response: &Response) -> String {
-    assert!(
-        response.status().is_redirection(),
-        "a redirect, not {}",
-        response.status()
-    );
-    response.headers()[LOCATION]
-        .to_str()
-        .expect("Location")
-        .to_owned()
-}
-
-/// Where a local step (`/mfa/setup?…&next=…`) sends the browser back to.
-fn next_of(step: &str) -> String {
-    let (_, query) = step.split_once('?').expect("a query");
-    url::form_urlencoded::parse(query.as_bytes())
-        .find(|(name, _)| name == "next")
-        .map(|(_, next)| next.into_owned())
-        .expect("next")
 }
 
 /// Sets up an authenticator app with `tenant` for the session; the rotated
@@ -346,6 +324,30 @@ async fn alice_with_home_mfa(app: &TestApp) -> String {
     alice
 }
 
+/// Woodgrove accepts the MFA Contoso's members did at home (its Partners
+/// page or `PUT /api/v1/partners/contoso` would).
+async fn woodgrove_trusts_contoso(app: &TestApp) {
+    let woodgrove = {
+        let mut conn = app.state.pool.acquire().await.expect("connection");
+        let slug = app::domain::TenantSlug::parse("woodgrove").expect("slug");
+        app::tenants::ssr::find_tenant_by_slug(&mut conn, &slug)
+            .await
+            .expect("query")
+            .expect("Woodgrove")
+    };
+    let (actor, now) = (app::ssr::Actor::cli(), app.clock.now());
+    app::partners::ssr::set_partner_trust(
+        &app.state.pool,
+        &woodgrove,
+        "contoso",
+        true,
+        &actor,
+        now,
+    )
+    .await
+    .expect("trust");
+}
+
 #[tokio::test]
 async fn woodgrove_challenges_a_guest_who_did_mfa_at_home_unless_it_trusts_the_home_tenant() {
     let app = spawn_app().await;
@@ -359,26 +361,7 @@ async fn woodgrove_challenges_a_guest_who_did_mfa_at_home_unless_it_trusts_the_h
         "without trust Woodgrove asks its own: {setup}"
     );
 
-    let woodgrove = {
-        let mut conn = app.state.pool.acquire().await.expect("connection");
-        app::tenants::ssr::find_tenant_by_slug(
-            &mut conn,
-            &app::domain::TenantSlug::parse("woodgrove").expect("slug"),
-        )
-        .await
-        .expect("query")
-        .expect("Woodgrove")
-    };
-    app::partners::ssr::set_partner_trust(
-        &app.state.pool,
-        &woodgrove,
-        "contoso",
-        true,
-        &app::ssr::Actor::cli(),
-        app.clock.now(),
-    )
-    .await
-    .expect("trust");
+    woodgrove_trusts_contoso(&app).await;
     let back = app.page(&authorize_path(), Some(&alice)).await;
     let claims = claims_from(&app, &back).await;
     assert_eq!(claims["amr"], serde_json::json!(["pwd", "mfa", "otp"]));
@@ -406,26 +389,7 @@ async fn trust_does_not_count_a_home_sign_in_without_mfa() {
         )
         .await;
     assert_eq!(accepted.status(), StatusCode::OK);
-    let woodgrove = {
-        let mut conn = app.state.pool.acquire().await.expect("connection");
-        app::tenants::ssr::find_tenant_by_slug(
-            &mut conn,
-            &app::domain::TenantSlug::parse("woodgrove").expect("slug"),
-        )
-        .await
-        .expect("query")
-        .expect("Woodgrove")
-    };
-    app::partners::ssr::set_partner_trust(
-        &app.state.pool,
-        &woodgrove,
-        "contoso",
-        true,
-        &app::ssr::Actor::cli(),
-        app.clock.now(),
-    )
-    .await
-    .expect("trust");
+    woodgrove_trusts_contoso(&app).await;
     let response = app.page(&authorize_path(), Some(&alice)).await;
     assert!(location(&response).starts_with("/mfa/setup?tenant=woodgrove"));
 }

@@ -4,31 +4,11 @@
 
 mod common;
 
-use reqwest::header::{COOKIE, LOCATION};
+use reqwest::header::COOKIE;
 use reqwest::{Response, StatusCode};
 
 use app::ssr::clock::Clock;
-use common::{session_cookie, set_cookies, spawn_app, TestApp};
-
-fn location(response: &Response) -> String {
-    assert!(
-        response.status().is_redirection(),
-        "a redirect, not {}",
-        response.status()
-    );
-    response.headers()[LOCATION]
-        .to_str()
-        .expect("Location")
-        .to_owned()
-}
-
-fn next_of(step: &str) -> String {
-    let (_, query) = step.split_once('?').expect("a query");
-    url::form_urlencoded::parse(query.as_bytes())
-        .find(|(name, _)| name == "next")
-        .map(|(_, next)| next.into_owned())
-        .expect("next")
-}
+use common::{location, next_of, session_cookie, set_cookies, spawn_app, TestApp};
 
 /// GETs `path` with these cookies.
 async fn get(app: &TestApp, path: &str, cookies: &[&str]) -> Response {

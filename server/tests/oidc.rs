@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use app::ssr::clock::Clock;
 use app::ssr::crypto::token_hash;
-use common::{spawn_app, TestApp};
+use common::{location, spawn_app, TestApp};
 
 const REDIRECT_URI: &str = "https://foo.test/callback";
 const SECRET: &str = "the-client-secret-of-foo-0123456789abcdef";
@@ -96,20 +96,6 @@ async fn authorize(
         .finish();
     app.page(&format!("/{tenant}/oauth2/v2.0/authorize?{query}"), cookie)
         .await
-}
-
-fn location(response: &Response) -> String {
-    assert!(
-        response.status().is_redirection(),
-        "a redirect, not {}",
-        response.status()
-    );
-    response
-        .headers()
-        .get(LOCATION)
-        .and_then(|value| value.to_str().ok())
-        .expect("Location")
-        .to_owned()
 }
 
 /// The query of a redirect back to the client.

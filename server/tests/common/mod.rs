@@ -193,6 +193,29 @@ pub fn session_cookie(response: &Response) -> Option<String> {
         .and_then(|value| value.split(';').next().map(str::to_owned))
 }
 
+/// Where a redirect sends the browser (`Location`); the response must be one.
+pub fn location(response: &Response) -> String {
+    assert!(
+        response.status().is_redirection(),
+        "a redirect, not {}",
+        response.status()
+    );
+    response.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .expect("Location")
+        .to_owned()
+}
+
+/// Where a local step (`/mfa/setup?…&next=…`, `/signin?next=…`) sends the
+/// browser back to.
+pub fn next_of(step: &str) -> String {
+    let (_, query) = step.split_once('?').expect("a query");
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "next")
+        .map(|(_, next)| next.into_owned())
+        .expect("next")
+}
+
 /// All `Set-Cookie` headers of a response.
 pub fn set_cookies(response: &Response) -> Vec<String> {
     response
