@@ -287,6 +287,10 @@ mod tests {
             .with_ansi(false)
             .finish();
         let _guard = tracing::subscriber::set_default(subscriber);
+        // Another test's thread may have met the audit log's callsite first,
+        // while no subscriber wanted it, and cached "never" for it (tracing
+        // caches interest per callsite, for the whole process): ask again.
+        tracing::callsite::rebuild_interest_cache();
 
         let failed = revoke_in_write(&pool, true).await;
         assert!(matches!(failed, Err(Error::Public(AppError::Conflict(_)))));
