@@ -71,23 +71,11 @@ impl IntoResponse for Failure {
         match self {
             Self::NotFound => (StatusCode::NOT_FOUND, "No such tenant.").into_response(),
             Self::Internal(error) => {
-                let error = anyhow_chain(&error);
-                tracing::error!(error, "OpenID Connect endpoint failed");
+                tracing::error!(error = %app::ssr::Chain(&error), "OpenID Connect endpoint failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.").into_response()
             }
         }
     }
-}
-
-fn anyhow_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 async fn tenant(state: &AppState, slug: &str) -> Result<Tenant, Failure> {

@@ -60,6 +60,16 @@ pub fn verify_path(tenant: &str, next: &str) -> String {
     )
 }
 
+/// Proof-up with `tenant`, going on to the local path `next` once done.
+pub fn setup_path(tenant: &str, next: &str) -> String {
+    use crate::components::encode_query_value;
+    format!(
+        "/mfa/setup?tenant={}&next={}",
+        encode_query_value(tenant),
+        encode_query_value(next)
+    )
+}
+
 /// Whom the MFA steps are for: the signed-in person's user object in one
 /// tenant, and where to go once done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

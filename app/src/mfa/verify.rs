@@ -32,11 +32,7 @@ pub fn MfaVerifyPage() -> impl IntoView {
                 let here = current_path(location.pathname, location.search);
                 match context.await {
                     Ok(context) if !context.has_methods => {
-                        let path = format!(
-                            "/mfa/setup?tenant={}&next={}",
-                            encode_query_value(&context.tenant_slug),
-                            encode_query_value(&context.next),
-                        );
+                        let path = super::setup_path(&context.tenant_slug, &context.next);
                         view! { <Redirect path /> }.into_any()
                     }
                     Ok(context) => view! { <Challenge context /> }.into_any(),

@@ -189,16 +189,8 @@ fn TenantMethods(
 ) -> impl IntoView {
     let slug = tenant.slug.clone();
     let here = page_path(&slug);
-    let verify = format!(
-        "/mfa/verify?tenant={}&next={}",
-        encode_query_value(&slug),
-        encode_query_value(&here),
-    );
-    let add = format!(
-        "/mfa/setup?tenant={}&next={}",
-        encode_query_value(&slug),
-        encode_query_value(&here),
-    );
+    let verify = crate::mfa::verify_path(&slug, &here);
+    let add = crate::mfa::setup_path(&slug, &here);
     let needs_mfa = move || matches!(refusal.get(), Some(AppError::MfaRequired));
     let message = move || {
         refusal

@@ -195,11 +195,7 @@ pub async fn authorize(
                     let step = if usable {
                         crate::mfa::verify_path(tenant.slug.as_str(), &here)
                     } else {
-                        format!(
-                            "/mfa/setup?tenant={}&next={}",
-                            encode_query_value(tenant.slug.as_str()),
-                            encode_query_value(&here)
-                        )
+                        crate::mfa::setup_path(tenant.slug.as_str(), &here)
                     };
                     return Ok(interact(step, "interaction_required"));
                 }
