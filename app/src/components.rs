@@ -46,7 +46,7 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
     set_status(error.status());
     let title = match &error {
         AppError::Forbidden => "Access denied",
-        AppError::NotFound(_) => "Not found",
+        AppError::NotFound(_) | AppError::UserNotFound => "Not found",
         AppError::InvitationNotValid => "Invitation not valid",
         AppError::Unauthenticated => "Sign in required",
         AppError::MfaRequired => "Verification required",
@@ -113,4 +113,19 @@ pub fn encode_query_value(value: &str) -> String {
         .remove(b'.')
         .remove(b'~');
     utf8_percent_encode(value, QUERY_VALUE).to_string()
+}
+
+/// Shows the refusal of `action`'s last answer in `refusal` (and clears
+/// it on a success), so a page with several actions has one place for the
+/// message.
+pub fn keep_refusal<S>(action: ServerAction<S>, refusal: RwSignal<Option<AppError>>)
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(result) = action.value().get() {
+            refusal.set(result.err());
+        }
+    });
 }

@@ -23,6 +23,10 @@ pub enum AppError {
     /// The thing named does not exist (or is not visible to the caller).
     #[error("{0} was not found.")]
     NotFound(String),
+    /// No such user in the caller's tenant — also a user of another tenant,
+    /// so an id or UPN tells an admin nothing about other tenants.
+    #[error("The user was not found.")]
+    UserNotFound,
     /// Input that did not parse; `field` names the form field ("" for none).
     #[error("{message}")]
     Invalid { field: String, message: String },
@@ -88,6 +92,7 @@ impl AppError {
             Self::MfaRequired => "mfaRequired",
             Self::Forbidden => "forbidden",
             Self::NotFound(_) => "notFound",
+            Self::UserNotFound => "userNotFound",
             Self::Invalid { .. } => "invalidInput",
             Self::InvalidCredentials => "invalidCredentials",
             Self::Conflict(_) => "conflict",
@@ -106,7 +111,7 @@ impl AppError {
         match self {
             Self::Unauthenticated | Self::MfaRequired | Self::InvalidCredentials => 401,
             Self::Forbidden | Self::CrossOrigin => 403,
-            Self::NotFound(_) | Self::InvitationNotValid => 404,
+            Self::NotFound(_) | Self::UserNotFound | Self::InvitationNotValid => 404,
             Self::TooManyAttempts | Self::Busy => 429,
             Self::Invalid { .. } => 400,
             Self::Conflict(_) => 409,

@@ -30,6 +30,7 @@ pub mod settings;
 pub mod ssr;
 pub mod tenants;
 pub mod tokens;
+pub mod user_admin;
 pub mod users;
 
 use leptos::prelude::*;
@@ -57,6 +58,7 @@ use redemption::page::RedeemPage;
 use security_info::page::SecurityInfoPage;
 use settings::page::SettingsPage;
 use tokens::page::TokensPage;
+use user_admin::page::UserAdminPage;
 use users::page::UsersPage;
 
 /// The HTML document around the app, rendered on the server only.
@@ -113,6 +115,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dev/mail") view=DevMailPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/t/:slug/admin") view=AdminLayout ssr=SsrMode::Async>
                         <Route path=path!("users") view=UsersPage ssr=SsrMode::Async />
+                        <Route path=path!("users/:id") view=UserAdminPage ssr=SsrMode::Async />
                         <Route path=path!("invitations") view=InvitationsPage ssr=SsrMode::Async />
                         <Route
                             path=path!("applications")

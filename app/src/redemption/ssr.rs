@@ -433,6 +433,19 @@ async fn check_may_accept(
         return Ok(Some(("emailOtpDisabled", AppError::Forbidden)));
     }
     let tenant_name = &invitation.tenant.display_name;
+    let enabled = sqlx::query_scalar!(
+        r#"SELECT account_enabled AS "enabled: bool" FROM users WHERE id = $1"#,
+        invitation.guest_user_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !enabled {
+        let error = AppError::refused(
+            "accountDisabled",
+            format!("Your account with {tenant_name} is disabled. Ask its administrators."),
+        );
+        return Ok(Some(("accountDisabled", error)));
+    }
     let (home_kind, home_ref, home_tenant_id) = identity.home();
     if home_tenant_id == Some(invitation.tenant.id.as_str()) {
         let error = AppError::Conflict(format!(

@@ -54,6 +54,10 @@ pub enum Action {
     PolicyUpdated,
     PolicyDeleted,
     PartnerUpdated,
+    MfaReset,
+    UserDisabled,
+    UserEnabled,
+    UserSessionsRevoked,
 }
 
 impl Action {
@@ -94,6 +98,10 @@ impl Action {
             Self::PolicyUpdated => "policy.update",
             Self::PolicyDeleted => "policy.delete",
             Self::PartnerUpdated => "partner.update",
+            Self::MfaReset => "mfa.reset",
+            Self::UserDisabled => "user.disable",
+            Self::UserEnabled => "user.enable",
+            Self::UserSessionsRevoked => "user.revoke_sessions",
         }
     }
 }

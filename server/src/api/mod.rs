@@ -10,6 +10,7 @@ mod invitations;
 mod organization;
 mod partners;
 mod policies;
+mod user_methods;
 mod users;
 
 use axum::body::Body;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(applications::router())
         .merge(organization::router())
         .merge(users::router())
+        .merge(user_methods::router())
         .merge(policies::router())
         .merge(partners::router())
         .fallback(|| async { ApiError(AppError::NotFound("This API path".into())) });

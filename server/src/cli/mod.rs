@@ -10,6 +10,7 @@
 mod application;
 mod invite;
 mod keys;
+mod mfa;
 mod output;
 mod tenant;
 mod token;
@@ -80,6 +81,9 @@ pub enum Command {
     /// Register applications (OpenID Connect clients) and list them.
     #[command(subcommand)]
     App(AppCommand),
+    /// Reset a user's MFA methods.
+    #[command(subcommand)]
+    Mfa(mfa::MfaCommand),
     /// Seed the demo tenants, accounts and application (DESIGN §7); keeps what exists.
     Demo(DemoArgs),
 }
@@ -202,6 +206,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Keys(command) => keys::run(&database_url, command, clock.now()).await,
         Command::Invite(args) => invite::run(&database_url, args, clock.now()).await,
         Command::App(command) => application::run(&database_url, command, clock.now()).await,
+        Command::Mfa(command) => mfa::run(&database_url, command, clock.now()).await,
         Command::Demo(args) => demo(&database_url, args, clock.now()).await,
     }
 }

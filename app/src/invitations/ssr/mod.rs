@@ -12,7 +12,7 @@ mod reset;
 mod store;
 
 pub use lifecycle::{create_invitation, resend_invitation, revoke_invitation};
-pub use reset::reset_redemption;
+pub use reset::{reset_redemption, reset_redemption_in};
 pub(crate) use store::stored_message;
 pub use store::{find_invitation, list_invitations};
 

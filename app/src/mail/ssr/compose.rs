@@ -203,6 +203,51 @@ pub fn code_mail(
     }
 }
 
+/// "Your sign-in methods with Woodgrove were reset" (DESIGN §3.4): who did
+/// it, what it means (set up a method again at the next sign-in), and what
+/// to do if the user did not expect it. No link: a mail that asks for
+/// action on a security matter should not hand out one to click.
+pub fn methods_reset_mail(
+    to: &Email,
+    tenant_name: &str,
+    tenant_id: &str,
+    upn: &str,
+    by: &str,
+    by_address: Option<&str>,
+) -> OutgoingMail {
+    let subject = format!("Your sign-in methods with {tenant_name} were reset");
+    let by_line = match by_address {
+        Some(address) => format!("{by} ({address})"),
+        None => by.to_owned(),
+    };
+    let plain = format!(
+        "{by_line} reset the sign-in methods of your account {upn} with {tenant_name}: \
+         your authenticator apps, passkeys and recovery codes no longer work there.\n\n\
+         The next time you open an application of {tenant_name} that asks for \
+         verification, you will set up a sign-in method again.\n\n\
+         If you did not expect this, contact {tenant_name}'s administrators.\n"
+    );
+    let content = format!(
+        "<p style=\"margin:0 0 16px\">{by_line} reset the sign-in methods of your account \
+         <strong>{upn}</strong> with {tenant}: your authenticator apps, passkeys and recovery \
+         codes no longer work there.</p>\n\
+         <p>The next time you open an application of {tenant} that asks for verification, you \
+         will set up a sign-in method again.</p>\n\
+         <p style=\"font-size:13px;color:#4b5563\">If you did not expect this, contact \
+         {tenant}'s administrators.</p>\n",
+        by_line = text(&by_line),
+        upn = text(upn),
+        tenant = text(tenant_name),
+    );
+    OutgoingMail {
+        tenant_id: Some(tenant_id.to_owned()),
+        to: to.clone(),
+        html: document(&subject, &content),
+        subject,
+        text: plain,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,5 +369,35 @@ mod tests {
         assert!(mail.html.contains(">12345678</p>"));
         assert!(mail.html.contains("30 minutes"));
         assert_eq!(mail.tenant_id.as_deref(), Some("t-1"));
+    }
+
+    #[test]
+    fn a_reset_mail_names_who_reset_and_escapes_it() {
+        let to = Email::parse("alice@contoso.test").unwrap();
+        let mail = methods_reset_mail(
+            &to,
+            "Woodgrove",
+            "t-1",
+            "alice_contoso.test#EXT#@woodgrove.test",
+            "Megan <b>Bowen</b>",
+            Some("megan@woodgrove.test"),
+        );
+        assert_eq!(
+            mail.subject,
+            "Your sign-in methods with Woodgrove were reset"
+        );
+        assert!(mail.text.starts_with(
+            "Megan <b>Bowen</b> (megan@woodgrove.test) reset the sign-in methods of your \
+             account alice_contoso.test#EXT#@woodgrove.test with Woodgrove"
+        ));
+        assert!(mail
+            .html
+            .contains("Megan &lt;b&gt;Bowen&lt;/b&gt; (megan@woodgrove.test)"));
+        assert!(!mail.html.contains("<b>Bowen"));
+        assert!(
+            !mail.text.contains("http"),
+            "no link to click: {}",
+            mail.text
+        );
     }
 }

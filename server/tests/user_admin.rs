@@ -1,0 +1,523 @@
+//! An admin's actions on one user (issue 9, DESIGN §3.4): *Reset MFA*
+//! through the REST API, the portal's server functions and the CLI, what it
+//! does to the user's sessions and ceremonies, the step-up it needs in the
+//! portal, *Disable* / *Enable*, and a user of another tenant answered as
+//! unknown through every surface.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::{Command, Stdio};
+
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{json, Value};
+
+use app::mfa::ssr::softkey::SoftKey;
+use app::mfa::PasskeyCreation;
+use app::ssr::clock::Clock;
+use common::wire::AppError;
+use common::{api_error, app_error, location, session_cookie, TestApp};
+
+const ALICE: &str = "alice_contoso.test#EXT#@woodgrove.test";
+const ALICE_IN_PATH: &str = "alice_contoso.test%23EXT%23@woodgrove.test";
+const BAR_CALLBACK: &str = "https://bar.test/callback";
+
+async fn spawn() -> TestApp {
+    TestApp::builder()
+        .public_url("http://localhost:{port}")
+        .start()
+        .await
+}
+
+/// Foo's authorization request, as `/demo/foo` starts it (Foo requires MFA).
+async fn foo_authorize(app: &TestApp) -> String {
+    location(&app.page("/demo/foo", None).await)
+}
+
+/// Where Woodgrove sends `cookie`'s holder on the way into Foo.
+async fn step_into_foo(app: &TestApp, cookie: &str) -> String {
+    location(&app.page(&foo_authorize(app).await, Some(cookie)).await)
+}
+
+/// Alice of Contoso, a redeemed guest of Woodgrove who set up an
+/// authenticator app with Woodgrove on her way into Foo. Her session.
+async fn alice_with_an_app(app: &TestApp) -> String {
+    let ticket = app.invite("woodgrove", "alice@contoso.test").await;
+    let alice = app.signed_in("alice@contoso.test").await;
+    let accepted = app
+        .call(
+            "accept_invitation",
+            &[("ticket", ticket.as_str())],
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    assert!(step_into_foo(app, &alice)
+        .await
+        .starts_with("/mfa/setup?tenant=woodgrove"));
+    let setup: app::mfa::TotpSetupView = app
+        .fetch(
+            "totp_begin",
+            &[("tenant", "woodgrove"), ("name", "Phone")],
+            Some(&alice),
+        )
+        .await;
+    let secret = app::mfa::ssr::totp::TotpSecret::from_base32(&setup.secret_text).expect("base32");
+    let code = app::mfa::ssr::totp::code_at(&secret, app.clock.now());
+    let form = [
+        ("tenant", "woodgrove"),
+        ("method_id", setup.method_id.as_str()),
+        ("code", code.as_str()),
+    ];
+    let confirmed = app.call("totp_confirm", &form, Some(&alice)).await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let alice = session_cookie(&confirmed).expect("the session rotates");
+    let into_foo = step_into_foo(app, &alice).await;
+    assert!(into_foo.contains("/demo/foo/callback?code="), "{into_foo}");
+    alice
+}
+
+async fn methods(app: &TestApp, token: &str, user: &str) -> Vec<Value> {
+    let path = format!("/api/v1/users/{user}/authentication/methods");
+    let body: Value = app.api_get(&path, token).await;
+    body["value"].as_array().expect("value").clone()
+}
+
+fn types(methods: &[Value]) -> Vec<&str> {
+    methods
+        .iter()
+        .map(|m| m["type"].as_str().expect("type"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reset_through_the_api_sends_a_guest_back_to_proof_up_and_tells_them() {
+    let app = spawn().await;
+    let alice = alice_with_an_app(&app).await;
+    let token = app.api_token("woodgrove").await;
+    assert_eq!(
+        types(&methods(&app, &token, ALICE_IN_PATH).await),
+        ["totp", "recoveryCodes"]
+    );
+
+    let reset = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/users/{ALICE_IN_PATH}/authentication/methods/reset"),
+            &token,
+        )
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(reset.status(), StatusCode::OK);
+    let removed: Value = reset.json().await.expect("JSON");
+    assert_eq!(removed, json!({ "removed": 2 }));
+
+    assert!(methods(&app, &token, ALICE_IN_PATH).await.is_empty());
+    // Her session, which had passed Woodgrove's MFA, must set up a method again.
+    let step = step_into_foo(&app, &alice).await;
+    assert!(step.starts_with("/mfa/setup?tenant=woodgrove"), "{step}");
+    let events = app.audit_events("mfa.reset").await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].target.as_deref(), Some(ALICE));
+    let mails = app.mails_to("alice@contoso.test").await;
+    let mail = mails
+        .iter()
+        .find(|mail| mail.subject == "Your sign-in methods with Woodgrove were reset")
+        .expect("Alice is told");
+    assert!(
+        mail.text
+            .contains("reset the sign-in methods of your account"),
+        "{}",
+        mail.text
+    );
+}
+
+#[tokio::test]
+async fn a_user_of_another_tenant_is_not_found_through_every_surface() {
+    let app = spawn().await;
+    alice_with_an_app(&app).await;
+    let contoso = app.api_token("contoso").await;
+    let woodgrove = app.api_token("woodgrove").await;
+    let alice_id = methods_owner_id(&app, ALICE).await;
+
+    for (method, path) in [
+        (
+            Method::GET,
+            format!("/api/v1/users/{ALICE_IN_PATH}/authentication/methods"),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/users/{alice_id}/authentication/methods/reset"),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/users/{alice_id}/authentication/methods/m1"),
+        ),
+    ] {
+        let response = app
+            .api(method.clone(), &path, &contoso)
+            .send()
+            .await
+            .expect("request");
+        let error = api_error(response, StatusCode::NOT_FOUND).await;
+        assert_eq!(error.code, "userNotFound", "{method} {path}");
+    }
+    let patch = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/users/{alice_id}"),
+            &contoso,
+        )
+        .json(&json!({ "accountEnabled": false }))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(
+        api_error(patch, StatusCode::NOT_FOUND).await.code,
+        "userNotFound"
+    );
+    let unknown = app
+        .api(
+            Method::GET,
+            "/api/v1/users/nobody@woodgrove.test/authentication/methods",
+            &woodgrove,
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        api_error(unknown, StatusCode::NOT_FOUND).await.code,
+        "userNotFound"
+    );
+
+    // Contoso's admin, in the portal: the page and the server function.
+    let admin = app.admin_session("admin@contoso.test").await;
+    let page = app
+        .page(&format!("/t/contoso/admin/users/{alice_id}"), Some(&admin))
+        .await;
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    let form = [("slug", "contoso"), ("id", alice_id.as_str())];
+    let refused = app.call("reset_user_mfa", &form, Some(&admin)).await;
+    assert_eq!(app_error(refused).await, AppError::UserNotFound);
+
+    assert_eq!(
+        types(&methods(&app, &woodgrove, ALICE_IN_PATH).await),
+        ["totp", "recoveryCodes"]
+    );
+    assert!(app.audit_events("mfa.reset").await.is_empty());
+}
+
+async fn methods_owner_id(app: &TestApp, upn: &str) -> String {
+    sqlx::query_scalar("SELECT id FROM users WHERE user_principal_name = $1")
+        .bind(upn)
+        .fetch_one(app.state.pool.connections())
+        .await
+        .expect("the user")
+}
+
+#[tokio::test]
+async fn the_portal_resets_only_after_a_fresh_mfa_of_the_admin() {
+    let app = spawn().await;
+    alice_with_an_app(&app).await;
+    let alice_id = methods_owner_id(&app, ALICE).await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
+    let form = [("slug", "woodgrove"), ("id", alice_id.as_str())];
+    let page = app
+        .page(
+            &format!("/t/woodgrove/admin/users/{alice_id}"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("HTML");
+    for shown in [
+        ALICE,
+        "Work account alice@contoso.test of Contoso",
+        "Authenticator app",
+        "Reset MFA for",
+    ] {
+        assert!(html.contains(shown), "the user page shows {shown}");
+    }
+
+    app.clock.advance(11 * 60);
+    let stale = app.call("reset_user_mfa", &form, Some(&admin)).await;
+    assert_eq!(app_error(stale).await, AppError::MfaRequired);
+    let token = app.api_token("woodgrove").await;
+    assert_eq!(
+        methods(&app, &token, &alice_id).await.len(),
+        2,
+        "nothing changed"
+    );
+
+    let admin = app.admin_session("admin@woodgrove.test").await;
+    let reset = app.call("reset_user_mfa", &form, Some(&admin)).await;
+    assert_eq!(reset.status(), StatusCode::OK);
+    let summary: app::user_admin::ResetSummary = reset.json().await.expect("JSON");
+    assert_eq!((summary.methods, summary.recovery_codes), (1, 10));
+    assert!(methods(&app, &token, &alice_id).await.is_empty());
+
+    // Nor can an admin reset their own methods there.
+    let own_id = methods_owner_id(&app, "admin@woodgrove.test").await;
+    let own = [("slug", "woodgrove"), ("id", own_id.as_str())];
+    let refused = app.call("reset_user_mfa", &own, Some(&admin)).await;
+    assert!(
+        matches!(app_error(refused).await, AppError::Refused { code, .. } if code == "ownMethods")
+    );
+}
+
+#[tokio::test]
+async fn a_passkey_registration_begun_before_a_reset_cannot_finish_after_it() {
+    let app = spawn().await;
+    let megan = app.signed_in("megan@woodgrove.test").await;
+    let creation: PasskeyCreation = app
+        .fetch(
+            "passkey_register_begin",
+            &[("tenant", "woodgrove"), ("name", "YubiKey")],
+            Some(&megan),
+        )
+        .await;
+    let token = app.api_token("woodgrove").await;
+    let reset = app
+        .api(
+            Method::POST,
+            "/api/v1/users/megan@woodgrove.test/authentication/methods/reset",
+            &token,
+        )
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(reset.status(), StatusCode::OK);
+
+    let origin = app.state.config.public_url.origin().to_owned();
+    let response = SoftKey::new(1).register(&creation.options, &origin);
+    let body = json!({
+        "tenant": "woodgrove", "ceremony_id": creation.ceremony_id,
+        "response": response, "next": "/myapps",
+    });
+    let finished = app
+        .call_json("passkey_register_finish", &body, Some(&megan))
+        .await;
+    assert_ne!(finished.status(), StatusCode::OK);
+    assert!(methods(&app, &token, "megan@woodgrove.test")
+        .await
+        .is_empty());
+}
+
+/// Registers Bar (no MFA required) through the API: its client id and secret.
+async fn bar(app: &TestApp, token: &str) -> (String, String) {
+    let created: Value = app
+        .api(Method::POST, "/api/v1/applications", token)
+        .json(&json!({ "displayName": "Bar", "redirectUris": [BAR_CALLBACK] }))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("JSON");
+    (
+        created["appId"].as_str().expect("appId").to_owned(),
+        created["clientSecret"]
+            .as_str()
+            .expect("clientSecret")
+            .to_owned(),
+    )
+}
+
+/// A code for Bar, for the holder of `cookie`.
+async fn bar_code(app: &TestApp, client_id: &str, cookie: &str) -> Option<String> {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("client_id", client_id),
+            ("redirect_uri", BAR_CALLBACK),
+            ("response_type", "code"),
+            ("scope", "openid"),
+            ("state", "s"),
+        ])
+        .finish();
+    let response = app
+        .page(
+            &format!("/woodgrove/oauth2/v2.0/authorize?{query}"),
+            Some(cookie),
+        )
+        .await;
+    let back = location(&response);
+    let query = back.strip_prefix(&format!("{BAR_CALLBACK}?"))?;
+    let query: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    query.get("code").cloned()
+}
+
+async fn exchange(app: &TestApp, client: &(String, String), code: &str) -> Response {
+    app.client
+        .post(app.url("/woodgrove/oauth2/v2.0/token"))
+        .basic_auth(&client.0, Some(&client.1))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", BAR_CALLBACK),
+        ])
+        .send()
+        .await
+        .expect("token")
+}
+
+#[tokio::test]
+async fn a_disabled_user_loses_access_at_once_and_gets_it_back_with_the_methods() {
+    let app = spawn().await;
+    let token = app.api_token("woodgrove").await;
+    let client = bar(&app, &token).await;
+    let megan = app.signed_in("megan@woodgrove.test").await;
+    let code = bar_code(&app, &client.0, &megan).await.expect("a code");
+    let disable = |enabled: bool| {
+        app.api(Method::PATCH, "/api/v1/users/megan@woodgrove.test", &token)
+            .json(&json!({ "accountEnabled": enabled }))
+            .send()
+    };
+
+    let disabled = disable(false).await.expect("patch");
+    assert_eq!(disabled.status(), StatusCode::OK);
+    let body: Value = disabled.json().await.expect("JSON");
+    assert_eq!(body["accountEnabled"], false);
+    assert_eq!(app.current_upn(&megan).await, None, "her session ended");
+    let refused = exchange(&app, &client, &code).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let error: Value = refused.json().await.expect("JSON");
+    assert_eq!(error["error"], "invalid_grant");
+    let sign_in = app
+        .sign_in("megan@woodgrove.test", common::DEMO_PASSWORD, None)
+        .await;
+    assert_eq!(app_error(sign_in).await, AppError::InvalidCredentials);
+    assert_eq!(app.audit_count("user.disable", "success").await, 1);
+
+    let enabled = disable(true).await.expect("patch");
+    assert_eq!(enabled.status(), StatusCode::OK);
+    let megan = app.signed_in("megan@woodgrove.test").await;
+    let code = bar_code(&app, &client.0, &megan)
+        .await
+        .expect("a code again");
+    assert_eq!(
+        exchange(&app, &client, &code).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_disabled_guest_cannot_redeem_or_sign_in_to_an_application() {
+    let app = spawn().await;
+    let token = app.api_token("woodgrove").await;
+    let client = bar(&app, &token).await;
+    let ticket = app.invite("woodgrove", "alice@contoso.test").await;
+    let disabled = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/users/{ALICE_IN_PATH}"),
+            &token,
+        )
+        .json(&json!({ "accountEnabled": false }))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(disabled.status(), StatusCode::OK);
+
+    let alice = app.signed_in("alice@contoso.test").await;
+    let refused = app
+        .call(
+            "accept_invitation",
+            &[("ticket", ticket.as_str())],
+            Some(&alice),
+        )
+        .await;
+    assert!(
+        matches!(app_error(refused).await, AppError::Refused { code, .. } if code == "accountDisabled")
+    );
+    assert_eq!(
+        bar_code(&app, &client.0, &alice).await,
+        None,
+        "no code for Bar"
+    );
+}
+
+fn gatehouse(app: &TestApp, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(args)
+        .env("GATEHOUSE_DATABASE_URL", &app.database_url)
+        .env(
+            "GATEHOUSE_SECRET_KEY_FILE",
+            app.dir.path().join("secret.key"),
+        )
+        .env_remove("GATEHOUSE_SECRET_KEY")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run gatehouse")
+}
+
+#[tokio::test]
+async fn the_cli_resets_by_upn_only_when_told_to_and_says_what_it_removed() {
+    let app = spawn().await;
+    alice_with_an_app(&app).await;
+    let token = app.api_token("woodgrove").await;
+
+    let unasked = gatehouse(
+        &app,
+        &["mfa", "reset", "--tenant", "woodgrove", "--upn", ALICE],
+    );
+    assert_eq!(unasked.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unasked.stderr).contains("add --yes"));
+    let unknown_tenant = gatehouse(
+        &app,
+        &[
+            "mfa", "reset", "--tenant", "nowhere", "--upn", ALICE, "--yes",
+        ],
+    );
+    assert_eq!(unknown_tenant.status.code(), Some(1));
+    let unknown_user = gatehouse(
+        &app,
+        &[
+            "mfa", "reset", "--tenant", "contoso", "--upn", ALICE, "--yes",
+        ],
+    );
+    assert_eq!(unknown_user.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&unknown_user.stderr)
+            .trim()
+            .lines()
+            .count(),
+        1,
+        "one line"
+    );
+    assert!(String::from_utf8_lossy(&unknown_user.stderr).contains("contoso has no user"));
+    assert_eq!(
+        methods(&app, &token, ALICE_IN_PATH).await.len(),
+        2,
+        "nothing changed yet"
+    );
+
+    let done = gatehouse(
+        &app,
+        &[
+            "mfa",
+            "reset",
+            "--tenant",
+            "woodgrove",
+            "--upn",
+            ALICE,
+            "--yes",
+        ],
+    );
+    assert_eq!(
+        done.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&done.stdout).trim(),
+        format!("reset MFA for {ALICE}: removed 1 method and 10 recovery codes; 1 session must pass MFA again")
+    );
+    assert!(methods(&app, &token, ALICE_IN_PATH).await.is_empty());
+    let events = app.audit_events("mfa.reset").await;
+    assert_eq!(events[0].actor.as_deref(), Some("gatehouse cli"));
+}
