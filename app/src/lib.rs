@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod applications;
+pub mod audit_log;
 pub mod auth;
 pub mod components;
 pub mod demo;
@@ -41,6 +42,7 @@ use leptos_router::{path, SsrMode};
 
 use admin::layout::AdminLayout;
 use applications::page::{ApplicationPage, ApplicationsPage};
+use audit_log::page::AuditLogPage;
 use auth::api::{current_user, SignOut};
 use auth::signin::SignInPage;
 use components::NotFoundPage;
@@ -132,6 +134,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("partners") view=PartnersPage ssr=SsrMode::Async />
                         <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async />
                         <Route path=path!("tokens") view=TokensPage ssr=SsrMode::Async />
+                        <Route path=path!("audit") view=AuditLogPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
             </main>

@@ -502,6 +502,42 @@ impl From<&app::partners::ssr::PartnerSetting> for PartnerConfiguration {
     }
 }
 
+/// An audit event, as `/api/v1/audit` answers it: Graph's `directoryAudit`
+/// flattened to Gatehouse's trail (DESIGN §2), named as the filters are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEvent {
+    /// The audit name (`signin`, `policy.update`, …).
+    pub action: String,
+    /// RFC 3339.
+    pub activity_date_time: String,
+    /// Who acted: a UPN, an e-mail address, `api-token:…`, `gatehouse cli`.
+    pub actor: Option<String>,
+    /// The event's facts, as recorded.
+    pub detail: serde_json::Value,
+    pub id: String,
+    pub ip_address: Option<String>,
+    /// `success` or `failure`.
+    pub outcome: String,
+    /// What was acted on.
+    pub target: Option<String>,
+}
+
+impl From<&app::audit_log::ssr::AuditEvent> for AuditEvent {
+    fn from(event: &app::audit_log::ssr::AuditEvent) -> Self {
+        Self {
+            action: event.action.clone(),
+            activity_date_time: date_time(event.at),
+            actor: event.actor.clone(),
+            detail: event.detail_json(),
+            id: event.id.to_string(),
+            ip_address: event.ip.clone(),
+            outcome: event.outcome.as_str().to_owned(),
+            target: event.target.clone(),
+        }
+    }
+}
+
 /// RFC 3339, for the `…DateTime` fields.
 pub fn date_time(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)

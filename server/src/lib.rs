@@ -4,6 +4,7 @@
 //! shapes the REST API and the command line answer with.
 
 pub mod api;
+pub mod audit_export;
 pub mod cli;
 pub mod csrf;
 pub mod demo_rp;

@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(crate::api::router())
+        .merge(crate::audit_export::router())
         .merge(crate::oidc::router())
         .merge(crate::demo_rp::router())
         .leptos_routes(&state, routes, move || shell(options.clone()))

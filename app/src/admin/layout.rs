@@ -19,6 +19,7 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("partners", "Partners"),
     ("tokens", "API tokens"),
     ("settings", "Settings"),
+    ("audit", "Audit log"),
 ];
 
 #[component]

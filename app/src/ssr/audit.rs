@@ -61,6 +61,55 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in the order the audit log's filter lists them. A new
+    /// variant is added here too (the test `every_action_is_listed_once`
+    /// does not compile until it is).
+    pub const ALL: &'static [Self] = &[
+        Self::SignIn,
+        Self::SignOut,
+        Self::SessionRevoked,
+        Self::TenantCreated,
+        Self::TenantPlanChanged,
+        Self::TenantSettingsChanged,
+        Self::UserCreated,
+        Self::ApiTokenCreated,
+        Self::ApiTokenRevoked,
+        Self::InvitationCreated,
+        Self::InvitationResent,
+        Self::InvitationRevoked,
+        Self::InvitationRedeemed,
+        Self::GuestRedemptionReset,
+        Self::MfaMethodAdded,
+        Self::MfaMethodRenamed,
+        Self::MfaMethodRemoved,
+        Self::MfaChallengePassed,
+        Self::MfaChallengeFailed,
+        Self::MfaLocked,
+        Self::RecoveryCodeUsed,
+        Self::RecoveryCodesRegenerated,
+        Self::SigningKeyRotated,
+        Self::ApplicationSignIn,
+        Self::AuthorizationCodeReplayed,
+        Self::ApplicationCreated,
+        Self::ApplicationUpdated,
+        Self::ApplicationDeleted,
+        Self::ApplicationSecretRotated,
+        Self::ApplicationUserAssigned,
+        Self::ApplicationUserUnassigned,
+        Self::PolicyCreated,
+        Self::PolicyUpdated,
+        Self::PolicyDeleted,
+        Self::PartnerUpdated,
+    ];
+
+    /// The action whose audit name is `name`, as a filter names it.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|action| action.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::SignIn => "signin",
@@ -113,6 +162,16 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    pub const ALL: &'static [Self] = &[Self::Success, Self::Failure];
+
+    /// The outcome named `name` (`success` or `failure`).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|outcome| outcome.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Success => "success",
@@ -234,5 +293,73 @@ impl Logged {
             detail = %self.detail,
             "audit"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Exhaustive on purpose: a new variant does not compile here until it
+    /// is named, which is the reminder to list it in [`Action::ALL`].
+    fn is_listed(action: Action) -> bool {
+        match action {
+            Action::SignIn
+            | Action::SignOut
+            | Action::SessionRevoked
+            | Action::TenantCreated
+            | Action::TenantPlanChanged
+            | Action::TenantSettingsChanged
+            | Action::UserCreated
+            | Action::ApiTokenCreated
+            | Action::ApiTokenRevoked
+            | Action::InvitationCreated
+            | Action::InvitationResent
+            | Action::InvitationRevoked
+            | Action::InvitationRedeemed
+            | Action::GuestRedemptionReset
+            | Action::MfaMethodAdded
+            | Action::MfaMethodRenamed
+            | Action::MfaMethodRemoved
+            | Action::MfaChallengePassed
+            | Action::MfaChallengeFailed
+            | Action::MfaLocked
+            | Action::RecoveryCodeUsed
+            | Action::RecoveryCodesRegenerated
+            | Action::SigningKeyRotated
+            | Action::ApplicationSignIn
+            | Action::AuthorizationCodeReplayed
+            | Action::ApplicationCreated
+            | Action::ApplicationUpdated
+            | Action::ApplicationDeleted
+            | Action::ApplicationSecretRotated
+            | Action::ApplicationUserAssigned
+            | Action::ApplicationUserUnassigned
+            | Action::PolicyCreated
+            | Action::PolicyUpdated
+            | Action::PolicyDeleted
+            | Action::PartnerUpdated => Action::ALL.contains(&action),
+        }
+    }
+
+    #[test]
+    fn every_action_is_listed_once() {
+        for action in Action::ALL {
+            assert!(is_listed(*action));
+            assert_eq!(Action::parse(action.as_str()), Some(*action));
+        }
+        let mut names: Vec<_> = Action::ALL.iter().map(|action| action.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Action::ALL.len(), "audit names are distinct");
+    }
+
+    #[test]
+    fn unknown_names_parse_to_nothing() {
+        assert_eq!(Action::parse("signin"), Some(Action::SignIn));
+        assert_eq!(Action::parse("SignIn"), None);
+        assert_eq!(Action::parse(""), None);
+        assert_eq!(Outcome::parse("failure"), Some(Outcome::Failure));
+        assert_eq!(Outcome::parse("failed"), None);
     }
 }

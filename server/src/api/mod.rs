@@ -6,6 +6,7 @@
 //! Handlers parse, call one `app` service, and shape the answer.
 
 mod applications;
+mod audit;
 mod invitations;
 mod organization;
 mod partners;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(user_methods::router())
         .merge(policies::router())
         .merge(partners::router())
+        .merge(audit::router())
         .fallback(|| async { ApiError(AppError::NotFound("This API path".into())) });
     Router::new().nest(PREFIX, v1)
 }
