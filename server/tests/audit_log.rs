@@ -326,8 +326,6 @@ async fn sign_ins_mfa_and_admin_changes_are_read_back_through_the_api_and_the_pa
 }
 
 #[tokio::test]
-#[ignore = "a refused sign-in is recorded without its tenant (refuse_sign_in in \
-            app/src/auth/ssr/mod.rs), so no admin sees it in their log"]
 async fn a_members_refused_sign_in_is_in_their_tenants_log() {
     let app = spawn_app().await;
     let refused = app.sign_in(MEGAN, "not her password", None).await;

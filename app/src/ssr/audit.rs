@@ -100,6 +100,10 @@ impl Action {
         Self::PolicyUpdated,
         Self::PolicyDeleted,
         Self::PartnerUpdated,
+        Self::MfaReset,
+        Self::UserDisabled,
+        Self::UserEnabled,
+        Self::UserSessionsRevoked,
     ];
 
     /// The action whose audit name is `name`, as a filter names it.
@@ -338,7 +342,11 @@ mod tests {
             | Action::PolicyCreated
             | Action::PolicyUpdated
             | Action::PolicyDeleted
-            | Action::PartnerUpdated => Action::ALL.contains(&action),
+            | Action::PartnerUpdated
+            | Action::MfaReset
+            | Action::UserDisabled
+            | Action::UserEnabled
+            | Action::UserSessionsRevoked => Action::ALL.contains(&action),
         }
     }
 

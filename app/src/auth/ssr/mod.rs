@@ -273,7 +273,7 @@ pub async fn sign_in(
         throttled
     };
     if throttled {
-        return refuse_sign_in(state, upn, ip, &[], "throttled").await;
+        return refuse_sign_in(state, upn, ip, None, &[], "throttled").await;
     }
     let (identity, stored_hash) = {
         let mut conn = state.pool.acquire().await?;
@@ -289,8 +289,13 @@ pub async fn sign_in(
         .passwords
         .verify(password.into_inner().into(), stored_hash)
         .await?;
+    // A member's wrong password shows in their tenant's audit log.
+    let tenant_id = identity
+        .as_ref()
+        .and_then(Identity::member)
+        .map(|user| user.tenant_id.clone());
     let Some(identity) = identity.filter(|_| verified) else {
-        return refuse_sign_in(state, upn, ip, &subjects, "invalidCredentials").await;
+        return refuse_sign_in(state, upn, ip, tenant_id, &subjects, "invalidCredentials").await;
     };
     let signed_in = start_session(state, identity, previous_session, ip).await?;
     db::write(&state.pool, async |tx| {
@@ -313,12 +318,14 @@ fn throttle_subjects(upn: &Upn, ip: Option<&str>) -> Vec<(Scope, String)> {
     subjects
 }
 
-/// A refused sign-in: audited, counted against `counted`, and answered as
-/// invalid credentials whatever the reason.
+/// A refused sign-in: audited (in `tenant_id`'s log when the name is a
+/// member's), counted against `counted`, and answered as invalid
+/// credentials whatever the reason.
 async fn refuse_sign_in(
     state: &AppState,
     upn: &Upn,
     ip: Option<String>,
+    tenant_id: Option<String>,
     counted: &[(Scope, String)],
     reason: &str,
 ) -> Result<SignedIn> {
@@ -328,10 +335,13 @@ async fn refuse_sign_in(
         for (scope, subject) in counted {
             throttle::record_failure(tx, *scope, subject, now).await?;
         }
-        let event = Event::failure(Action::SignIn, now)
+        let mut event = Event::failure(Action::SignIn, now)
             .by(&actor)
             .target(upn.as_str())
             .reason(reason);
+        if let Some(tenant_id) = &tenant_id {
+            event = event.tenant(tenant_id);
+        }
         audit::record(tx, event).await?;
         Ok(())
     })
