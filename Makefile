@@ -80,6 +80,8 @@ build-release:
 bench: tools
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin bulk-invite
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin totp-challenge
+	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo build --locked --release -p server --bin gatehouse
+	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin users-page
 
 # Regenerates .sqlx/ (the compile-time query data) after a query or migration
 # changes: applies the migrations to a scratch database and checks the

@@ -56,6 +56,8 @@ export async function createUser(slug: string): Promise<Account> {
 
 /** An application registered for one test: its client id and, unless public, its secret. */
 export interface Application {
+  /** The object id (policies name applications by it). */
+  id: string;
   clientId: string;
   clientSecret?: string;
 }
@@ -72,7 +74,7 @@ export async function createApplication(
   if (options.public) args.push('--public');
   if (options.requireMfa) args.push('--require-mfa');
   const created = JSON.parse(await gatehouse(args));
-  return { clientId: created.appId, clientSecret: created.clientSecret ?? undefined };
+  return { id: created.id, clientId: created.appId, clientSecret: created.clientSecret ?? undefined };
 }
 
 /** A REST API token of tenant `slug` (`gatehouse token create`). */

@@ -11,14 +11,37 @@ import { freePort, startRelyingParty, type RelyingParty } from './relying-party'
 /** An application registered for this test and its relying party, started. */
 async function relyingParty(
   baseURL: string,
-  options: { public?: boolean; requireMfa?: boolean; registered?: (rp: string) => string[] } = {},
+  options: {
+    public?: boolean;
+    requireMfa?: boolean;
+    /** A policy that wants MFA with a passkey or security key for it. */
+    phishingResistant?: boolean;
+    registered?: (rp: string) => string[];
+  } = {},
 ): Promise<RelyingParty> {
   const port = await freePort();
   const url = `http://localhost:${port}`;
   const redirectUris = options.registered?.(url) ?? [`${url}/callback`, `${url}/`];
   const name = `App ${randomBytes(3).toString('hex')}`;
   const app = await createApplication('woodgrove', name, redirectUris, options);
+  if (options.phishingResistant) await requirePasskeysFor(baseURL, name, app.id);
   return startRelyingParty(`${baseURL}/woodgrove/v2.0`, app.clientId, app.clientSecret, port);
+}
+
+/** Woodgrove's policy for the application `id`: MFA, phishing-resistant only. */
+async function requirePasskeysFor(baseURL: string, name: string, id: string): Promise<void> {
+  const token = await apiToken('woodgrove');
+  const response = await fetch(`${baseURL}/api/v1/policies`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      displayName: `Passkeys for ${name}`,
+      state: 'enabled',
+      conditions: { users: { includeUsers: ['All'] }, applications: { includeApplications: [id] } },
+      grantControls: { builtInControls: ['mfa'], authenticationStrength: { phishingResistantOnly: true } },
+    }),
+  });
+  expect(response.status, await response.text()).toBe(201);
 }
 
 test('a member signs in to an application through openid-client and signs out of both', async ({ page, baseURL, signInPage }) => {
@@ -116,6 +139,35 @@ test('the seed’s story: a Contoso guest redeems to Foo, proofs up with Woodgro
     await expect(page.locator('#amr')).toHaveText('["pwd","mfa","otp"]');
   } finally {
     rp.stop();
+  }
+});
+
+test('a guest with an authenticator app only is refused by an application that wants a passkey', async ({ page, baseURL, signInPage, mfaSetupPage }) => {
+  const carol = await createUser('contoso');
+  const rp = await relyingParty(baseURL!, { requireMfa: true });
+  const strict = await relyingParty(baseURL!, { phishingResistant: true });
+  try {
+    const link = await inviteGuest('woodgrove', carol.upn, `${rp.url}/login`);
+    const redeem = new RedeemPage(page);
+    await redeem.open(link);
+    await redeem.signInAtHome('Contoso');
+    await signInPage.signIn(carol.upn, carol.password);
+    await redeem.accept();
+    await expect(page).toHaveURL(/\/mfa\/setup\?tenant=woodgrove/);
+    await mfaSetupPage.proofUp();
+    await mfaSetupPage.continue();
+    await expect(page.locator('#amr')).toHaveText('["pwd","mfa","otp"]');
+
+    // Her fresh app code does not meet the passkey policy: no way in
+    // without one, and an application that asks silently is told so.
+    await page.goto(`${strict.url}/login?prompt=none`);
+    await expect(page.locator('#rp-error')).toContainText('interaction_required');
+    await page.goto(`${strict.url}/login`);
+    await expect(page).toHaveURL(/\/mfa\/setup\?tenant=woodgrove/);
+    await expect(page.locator('#signed-in')).toHaveCount(0);
+  } finally {
+    rp.stop();
+    strict.stop();
   }
 });
 

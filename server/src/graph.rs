@@ -54,8 +54,27 @@ pub struct User {
     pub external_user_state: Option<ExternalUserState>,
     pub id: String,
     pub mail: Option<String>,
+    /// The user's sign-in methods with the tenant: one entry per kind it
+    /// has, none when it has none.
+    pub methods: Vec<UserMethods>,
     pub user_principal_name: String,
     pub user_type: UserType,
+}
+
+/// One kind of sign-in method a listed user has (Gatehouse's own shape;
+/// Graph lists methods one by one at `/users/{id}/authentication/methods`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserMethods {
+    /// Active methods of the kind (an authenticator app still being set up
+    /// is none); for `recoveryCodes`, the unused codes.
+    pub count: i64,
+    /// RFC 3339; `null` when never used.
+    pub last_used_date_time: Option<String>,
+    /// `totp` (authenticator app), `webauthn` (passkey or security key) or
+    /// `recoveryCodes`.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// One page of a list: `next` is the opaque cursor of the following page,
@@ -306,6 +325,15 @@ impl From<&app::users::ssr::UserListItem> for User {
             external_user_state: user.external_user_state,
             id: user.id.clone(),
             mail: user.mail.as_ref().map(ToString::to_string),
+            methods: user
+                .methods
+                .iter()
+                .map(|summary| UserMethods {
+                    count: summary.count,
+                    last_used_date_time: summary.last_used_at.map(date_time),
+                    kind: summary.method.as_str().to_owned(),
+                })
+                .collect(),
             user_principal_name: user.upn.to_string(),
             user_type: user.user_type,
         }
@@ -623,6 +651,8 @@ mod tests {
 
     #[test]
     fn a_user_serialises_with_graphs_field_names() {
+        use app::users::ssr::MethodSummary;
+        use app::users::MethodType;
         let guest = app::users::ssr::UserListItem {
             id: "u-1".into(),
             upn: Upn::parse("bob_fabrikam.test#EXT#@woodgrove.test").unwrap(),
@@ -631,6 +661,18 @@ mod tests {
             user_type: UserType::Guest,
             external_user_state: Some(ExternalUserState::PendingAcceptance),
             is_admin: false,
+            methods: vec![
+                MethodSummary {
+                    method: MethodType::Totp,
+                    count: 1,
+                    last_used_at: Some(1_700_000_000),
+                },
+                MethodSummary {
+                    method: MethodType::RecoveryCodes,
+                    count: 9,
+                    last_used_at: None,
+                },
+            ],
         };
         let member = app::users::ssr::UserListItem {
             id: "u-2".into(),
@@ -640,6 +682,7 @@ mod tests {
             user_type: UserType::Member,
             external_user_state: None,
             is_admin: true,
+            methods: Vec::new(),
         };
         let page = Page {
             next: Some("bWVnYW4".into()),
@@ -654,6 +697,10 @@ mod tests {
                     "mail": "bob@fabrikam.test",
                     "userType": "Guest",
                     "externalUserState": "PendingAcceptance",
+                    "methods": [
+                        { "type": "totp", "count": 1, "lastUsedDateTime": "2023-11-14T22:13:20Z" },
+                        { "type": "recoveryCodes", "count": 9, "lastUsedDateTime": null },
+                    ],
                 },
                 {
                     "id": "u-2",
@@ -662,6 +709,7 @@ mod tests {
                     "mail": null,
                     "userType": "Member",
                     "externalUserState": null,
+                    "methods": [],
                 },
             ],
             "next": "bWVnYW4",

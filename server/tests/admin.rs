@@ -85,7 +85,7 @@ async fn an_unknown_tenant_or_page_is_404() {
 }
 
 #[tokio::test]
-async fn users_come_50_a_page_ordered_by_upn_with_a_cursor() {
+async fn users_come_50_a_page_ordered_by_display_name_with_a_cursor() {
     let app = spawn_app().await;
     app.set_seats("woodgrove", 24).await;
     let token = app.api_token("woodgrove").await;
@@ -104,7 +104,11 @@ async fn users_come_50_a_page_ordered_by_upn_with_a_cursor() {
         }
         let page: UserPage = app.fetch("list_users", &form, Some(&cookie)).await;
         assert!(page.users.len() <= 50);
-        seen.extend(page.users.into_iter().map(|user| user.upn));
+        seen.extend(
+            page.users
+                .into_iter()
+                .map(|user| (user.display_name.to_lowercase(), user.upn)),
+        );
         pages += 1;
         match page.next {
             Some(next) => after = Some(next),
@@ -115,7 +119,10 @@ async fn users_come_50_a_page_ordered_by_upn_with_a_cursor() {
     assert_eq!(seen.len(), 120, "118 guests, the admin and Megan");
     let mut sorted = seen.clone();
     sorted.sort();
-    assert_eq!(seen, sorted, "ordered by UPN, no repeats across pages");
+    assert_eq!(
+        seen, sorted,
+        "ordered by display name, then UPN; no repeats across pages"
+    );
     sorted.dedup();
     assert_eq!(sorted.len(), 120);
 }

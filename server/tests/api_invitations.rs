@@ -502,9 +502,10 @@ async fn the_users_list_tells_who_has_an_mfa_method() {
             .collect()
     };
     // The admin set up an app to pass the portal's MFA (making the token).
+    // By display name: Megan Bowen, Woodgrove Admin.
     assert_eq!(
         upns(&with),
-        ["admin@woodgrove.test", "megan@woodgrove.test"]
+        ["megan@woodgrove.test", "admin@woodgrove.test"]
     );
     app.invite("woodgrove", "bob@fabrikam.test").await;
     let without: ApiPage<ApiUser> = app.api_get("/api/v1/users?hasMethods=false", &token).await;

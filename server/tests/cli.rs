@@ -285,6 +285,7 @@ fn every_subcommand_has_help() {
         vec!["tenant", "set-plan", "--help"],
         vec!["tenant", "set", "--help"],
         vec!["user", "create", "--help"],
+        vec!["users", "list", "--help"],
         vec!["demo", "--help"],
     ] {
         let output = gatehouse(&db, &args);
@@ -555,4 +556,219 @@ async fn tenant_set_changes_only_the_settings_given_and_refuses_a_bad_value() {
     assert_eq!(unknown.status.code(), Some(1));
     assert!(stderr(&unknown).contains("nowhere"), "{}", stderr(&unknown));
     assert_eq!(query_count(&db, settings).await, 1007, "nothing changed");
+}
+
+/// Megan of the demo tenant gets an authenticator app on `db` (and with it
+/// ten recovery codes), through the MFA services as proof-up would.
+async fn give_megan_an_authenticator_app(db: &Path) {
+    use app::domain::{DisplayName, TenantSlug, TotpCode, Upn};
+    use app::mfa::ssr::methods::{begin_totp, confirm_totp};
+    use app::mfa::ssr::totp::{code_at, TotpSecret};
+    use app::ssr::state::SecretKey;
+    use secrecy::ExposeSecret;
+
+    let pool = app::ssr::db::open(&format!("sqlite:{}", db.display()))
+        .await
+        .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    let slug = TenantSlug::parse("woodgrove").unwrap();
+    let tenant = app::tenants::ssr::require_tenant(&mut conn, &slug)
+        .await
+        .unwrap();
+    let upn = Upn::parse("megan@woodgrove.test").unwrap();
+    let (megan, _) = app::users::ssr::find_credentials_by_upn(&mut conn, &upn)
+        .await
+        .unwrap()
+        .unwrap();
+    drop(conn);
+    let key = SecretKey::new([7; 32]);
+    let now = common::T0;
+    let name = DisplayName::parse("Phone").unwrap();
+    let enrolment = begin_totp(&pool, &key, &tenant, &megan, &name, now)
+        .await
+        .unwrap();
+    let secret = TotpSecret::from_base32(enrolment.secret_text.expose_secret()).unwrap();
+    let code = TotpCode::parse(&code_at(&secret, now)).unwrap();
+    let actor = app::ssr::Actor::cli();
+    confirm_totp(
+        &pool,
+        &key,
+        &megan,
+        &enrolment.method_id,
+        &code,
+        &actor,
+        now,
+    )
+    .await
+    .unwrap();
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn users_list_prints_each_upn_with_its_method_types_as_a_table_json_or_csv() {
+    let (_dir, db) = demo_database();
+    let invited = gatehouse(
+        &db,
+        &[
+            "invite",
+            "--tenant",
+            "woodgrove",
+            "bob@fabrikam.test",
+            "--no-email",
+        ],
+    );
+    assert!(invited.status.success(), "{}", stderr(&invited));
+    give_megan_an_authenticator_app(&db).await;
+    let bob = "bob_fabrikam.test#EXT#@woodgrove.test";
+    let list = |more: &[&str]| {
+        let args = [&["users", "list", "--tenant", "woodgrove"][..], more].concat();
+        let output = gatehouse(&db, &args);
+        assert!(output.status.success(), "{more:?}: {}", stderr(&output));
+        stdout(&output)
+    };
+
+    // Ordered by display name: bob@fabrikam.test (the guest's name is his
+    // address), Megan Bowen, Woodgrove Admin.
+    let table = list(&[]);
+    let lines: Vec<Vec<&str>> = table
+        .lines()
+        .map(|line| {
+            line.split("  ")
+                .map(str::trim)
+                .filter(|cell| !cell.is_empty())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            vec!["UserPrincipalName", "UserType", "Methods"],
+            vec!["-----------------", "--------", "-------"],
+            vec![bob, "Guest", "-"],
+            vec!["megan@woodgrove.test", "Member", "totp, recoveryCodes"],
+            vec!["admin@woodgrove.test", "Member", "-"],
+        ],
+        "{table}"
+    );
+    let with = list(&["--with-methods"]);
+    assert_eq!(with.lines().count(), 3, "{with}");
+    assert!(with
+        .lines()
+        .nth(2)
+        .unwrap()
+        .starts_with("megan@woodgrove.test"));
+    let guests = list(&["--guests", "--without-methods"]);
+    assert_eq!(
+        guests.lines().skip(2).collect::<Vec<_>>().len(),
+        1,
+        "{guests}"
+    );
+    assert!(guests.contains(bob));
+    let found = list(&["--search", "MEG", "--format", "text"]);
+    assert!(
+        found.contains("megan@woodgrove.test") && !found.contains(bob),
+        "{found}"
+    );
+
+    let json: server::graph::Page<server::graph::User> =
+        serde_json::from_str(&list(&["--format", "json", "--members"])).unwrap();
+    assert_eq!(json.next, None);
+    let upns: Vec<&str> = json
+        .value
+        .iter()
+        .map(|user| user.user_principal_name.as_str())
+        .collect();
+    assert_eq!(upns, ["megan@woodgrove.test", "admin@woodgrove.test"]);
+    let types: Vec<(&str, i64)> = json.value[0]
+        .methods
+        .iter()
+        .map(|method| (method.kind.as_str(), method.count))
+        .collect();
+    assert_eq!(types, [("totp", 1), ("recoveryCodes", 10)]);
+
+    let csv = list(&["--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "id",
+            "userPrincipalName",
+            "displayName",
+            "mail",
+            "userType",
+            "externalUserState",
+            "methods",
+            "totp",
+            "webauthn",
+            "recoveryCodes",
+            "lastUsedDateTime",
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    let fields =
+        |row: &csv::StringRecord| row.iter().skip(1).map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(
+        fields(&rows[0]),
+        [
+            bob,
+            "bob@fabrikam.test",
+            "bob@fabrikam.test",
+            "Guest",
+            "PendingAcceptance",
+            "",
+            "0",
+            "0",
+            "0",
+            ""
+        ]
+    );
+    assert_eq!(
+        fields(&rows[1]),
+        [
+            "megan@woodgrove.test",
+            "Megan Bowen",
+            "megan@woodgrove.test",
+            "Member",
+            "",
+            "totp recoveryCodes",
+            "1",
+            "0",
+            "10",
+            "2026-11-25T12:00:00Z",
+        ]
+    );
+}
+
+#[test]
+fn users_list_refuses_an_unknown_tenant_and_contradictory_filters() {
+    let (_dir, db) = demo_database();
+    let unknown = gatehouse(&db, &["users", "list", "--tenant", "fabrikam"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    let message = stderr(&unknown);
+    assert_eq!(message.lines().count(), 1, "one line: {message}");
+    assert!(message.contains("fabrikam"), "{message}");
+    assert!(stdout(&unknown).is_empty(), "nothing listed");
+
+    for bad in [
+        &["--tenant", "Not A Slug"][..],
+        &["--tenant", "woodgrove", "--guests", "--members"],
+        &[
+            "--tenant",
+            "woodgrove",
+            "--with-methods",
+            "--without-methods",
+        ],
+        &["--tenant", "woodgrove", "--format", "xml"],
+        &["--tenant", "woodgrove", "--search", "bob\u{7}"],
+    ] {
+        let output = gatehouse(&db, &[&["users", "list"][..], bad].concat());
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{bad:?}: {}",
+            stderr(&output)
+        );
+        assert!(stdout(&output).is_empty(), "{bad:?}");
+    }
 }

@@ -15,6 +15,7 @@ mod output;
 mod tenant;
 mod token;
 mod user;
+mod users;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,6 +40,7 @@ pub use output::Format;
 pub use tenant::TenantCommand;
 pub use token::TokenCommand;
 pub use user::UserCommand;
+pub use users::UsersCommand;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -70,6 +72,9 @@ pub enum Command {
     /// Create users.
     #[command(subcommand)]
     User(UserCommand),
+    /// List a tenant's users with their MFA methods.
+    #[command(subcommand)]
+    Users(UsersCommand),
     /// Make REST API bearer tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -202,6 +207,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => serve(database_url, args, clock).await,
         Command::Tenant(command) => tenant::run(&database_url, command, clock.now()).await,
         Command::User(command) => user::run(&database_url, command, clock.now()).await,
+        Command::Users(command) => users::run(&database_url, command).await,
         Command::Token(command) => token::run(&database_url, command, clock.now()).await,
         Command::Keys(command) => keys::run(&database_url, command, clock.now()).await,
         Command::Invite(args) => invite::run(&database_url, args, clock.now()).await,
