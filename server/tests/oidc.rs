@@ -300,6 +300,20 @@ async fn two_requests_racing_with_one_code_get_tokens_once() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_authorization_requests_at_once_than_the_pool_has_connections_all_get_codes() {
+    let app = spawn_app().await;
+    let foo = register(&app, "woodgrove", "Foo", false).await;
+    let cookie = app.signed_in("megan@woodgrove.test").await;
+    // Twice the pool's eight connections, each request reading the session
+    // and the client at once.
+    let codes = futures::future::join_all((0..16).map(|_| code_for(&app, &foo, &cookie))).await;
+    let distinct: std::collections::HashSet<&String> = codes.iter().collect();
+    assert_eq!(distinct.len(), 16);
+    let tokens = exchange(&app, &foo, &codes[15]).await;
+    assert_eq!(tokens.status(), StatusCode::OK);
+}
+
 #[tokio::test]
 async fn a_code_is_bound_to_its_client_redirect_uri_verifier_and_sixty_seconds() {
     let app = spawn_app().await;

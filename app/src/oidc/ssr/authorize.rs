@@ -70,6 +70,10 @@ pub async fn authorize(
 ) -> Result<Next> {
     let public_url = state.config.public_url.origin();
     let issuer = issuer(public_url, tenant.slug.as_str());
+    // The session first, on a connection of its own that it gives back:
+    // waiting for a second connection while holding one deadlocks the pool
+    // once as many requests as it has connections do so at once.
+    let principal = find_principal(state, headers).await?;
     let mut conn = state.pool.acquire().await?;
     let request = match check_request(&mut conn, &tenant.id, pairs).await? {
         Ok(request) => request,
@@ -108,7 +112,7 @@ pub async fn authorize(
     if request.prompt == Prompt::Login && request.login_after.is_none() {
         return Ok(sign_in(&fresh_login()));
     }
-    let Some(principal) = find_principal(state, headers).await? else {
+    let Some(principal) = principal else {
         return Ok(sign_in(&here));
     };
     let session = &principal.session;
