@@ -77,11 +77,14 @@ build-release:
 ## ---- for developers -----------------------------------------------------------
 
 # Benchmarks (DESIGN §6): release builds against a real server on loopback.
+# token-exchange also runs oidc-provider under Node (bench/node/, Node >= 20.19;
+# it runs `npm ci` there itself when the packages are missing or stale).
 bench: tools
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin bulk-invite
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin totp-challenge
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo build --locked --release -p server --bin gatehouse
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin users-page
+	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin token-exchange
 
 # Regenerates .sqlx/ (the compile-time query data) after a query or migration
 # changes: applies the migrations to a scratch database and checks the
