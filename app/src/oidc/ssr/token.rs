@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use super::authorize::Authentication;
 use super::client::{find_client, Client};
 use super::issuer;
-use super::keys::{signing_key, TOKEN_SECS};
+use super::keys::{signing_key, SigningKey, TOKEN_SECS};
 use crate::ssr::audit::{self, Action, Event};
 use crate::ssr::clock::UnixTime;
 use crate::ssr::crypto::{random_token, token_hash};
@@ -196,6 +196,19 @@ pub async fn exchange(
     let issuer = issuer(state.config.public_url.origin(), tenant.slug.as_str());
     let code_hash = token_hash(code.expose_secret());
     let actor = Actor::client(&client.client_id, ip);
+    let expires_at = now + TOKEN_SECS;
+    let verifier = request.code_verifier.as_ref();
+    // The ID token is signed before the write: RSA signing takes a core for
+    // about 2 ms, and inside the transaction it held the writers' lock that
+    // long, so exchanges queued one signature at a time. A code that is
+    // unused and passes the checks is read and its token signed here; the
+    // transaction then takes the code as before and hands out that token.
+    let signed = match find_unused(state, tenant, &code_hash).await? {
+        Some(issued) if check_code(&issued, &client, redirect_uri, verifier, now).is_ok() => {
+            Some(sign_id_token(state, tenant, &key, &issuer, &client, &issued, now).await?)
+        }
+        _ => None,
+    };
     db::write(&state.pool, async |tx| {
         let taken = sqlx::query_as!(
             Issued,
@@ -212,26 +225,20 @@ pub async fn exchange(
         let Some(issued) = taken else {
             return refuse_replay(tx, tenant, &code_hash, &actor, now).await;
         };
-        if let Err(error) = check_code(
-            &issued,
-            &client,
-            redirect_uri,
-            request.code_verifier.as_ref(),
-            now,
-        ) {
+        if let Err(error) = check_code(&issued, &client, redirect_uri, verifier, now) {
             return Ok(Err(error));
         }
-        let authentication: Authentication =
-            serde_json::from_str(&issued.claims).map_err(|source| {
-                crate::ssr::Error::Serialise {
-                    what: "authorization_codes.claims",
-                    source,
-                }
-            })?;
-        let profile = find_profile(tx.conn(), &issued.user_id).await?;
+        // The row taken is the row read — only used_at ever changes, it is
+        // never cleared, and a code is handed out after its row is
+        // committed — so it passed the same checks and its token is signed.
+        let Some(id_token) = &signed else {
+            return Err(crate::ssr::Error::Signing {
+                what: "an ID token",
+                source: "the code was taken unused but had not been read unused".into(),
+            });
+        };
         let access_token = random_token::<32>();
         let access_hash = token_hash(access_token.expose_secret());
-        let expires_at = now + TOKEN_SECS;
         sqlx::query!(
             "INSERT INTO access_tokens
                  (token_hash, code_hash, tenant_id, application_id, user_id, scope,
@@ -248,40 +255,74 @@ pub async fn exchange(
         )
         .execute(tx.conn())
         .await?;
-        let scopes: Vec<&str> = issued.scope.split(' ').collect();
-        let claims = IdToken {
-            iss: &issuer,
-            sub: &issued.user_id,
-            aud: &client.client_id,
-            exp: expires_at,
-            iat: now,
-            nbf: now,
-            nonce: issued.nonce.as_deref(),
-            auth_time: authentication.auth_time,
-            tid: &tenant.id,
-            oid: &issued.user_id,
-            upn: &profile.upn,
-            email: profile
-                .mail
-                .as_deref()
-                .filter(|_| scopes.contains(&"email")),
-            name: Some(profile.display_name.as_str()).filter(|_| scopes.contains(&"profile")),
-            preferred_username: Some(profile.upn.as_str()).filter(|_| scopes.contains(&"profile")),
-            idp: authentication.idp.as_deref(),
-            amr: &authentication.amr,
-            acr: &authentication.acr,
-            mfa_idp: authentication.mfa_idp.as_deref(),
-        };
-        let id_token = key.sign(&claims)?;
         Ok(Ok(TokenResponse {
             access_token: access_token.expose_secret().to_owned(),
             token_type: "Bearer",
             expires_in: TOKEN_SECS,
-            id_token,
+            id_token: id_token.clone(),
             scope: issued.scope,
         }))
     })
     .await
+}
+
+/// The code's row while it is unused.
+async fn find_unused(state: &AppState, tenant: &Tenant, code_hash: &str) -> Result<Option<Issued>> {
+    let mut conn = state.pool.acquire().await?;
+    Ok(sqlx::query_as!(
+        Issued,
+        "SELECT application_id, user_id, redirect_uri, code_challenge, nonce, scope,
+                claims, expires_at
+         FROM authorization_codes
+         WHERE code_hash = $1 AND tenant_id = $2 AND used_at IS NULL",
+        code_hash,
+        tenant.id
+    )
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// The ID token for the code `issued`, signed with `key`.
+async fn sign_id_token(
+    state: &AppState,
+    tenant: &Tenant,
+    key: &SigningKey,
+    issuer: &str,
+    client: &Client,
+    issued: &Issued,
+    now: UnixTime,
+) -> Result<String> {
+    let authentication: Authentication =
+        serde_json::from_str(&issued.claims).map_err(|source| crate::ssr::Error::Serialise {
+            what: "authorization_codes.claims",
+            source,
+        })?;
+    let profile = find_profile(&mut *state.pool.acquire().await?, &issued.user_id).await?;
+    let scopes: Vec<&str> = issued.scope.split(' ').collect();
+    let claims = IdToken {
+        iss: issuer,
+        sub: &issued.user_id,
+        aud: &client.client_id,
+        exp: now + TOKEN_SECS,
+        iat: now,
+        nbf: now,
+        nonce: issued.nonce.as_deref(),
+        auth_time: authentication.auth_time,
+        tid: &tenant.id,
+        oid: &issued.user_id,
+        upn: &profile.upn,
+        email: profile
+            .mail
+            .as_deref()
+            .filter(|_| scopes.contains(&"email")),
+        name: Some(profile.display_name.as_str()).filter(|_| scopes.contains(&"profile")),
+        preferred_username: Some(profile.upn.as_str()).filter(|_| scopes.contains(&"profile")),
+        idp: authentication.idp.as_deref(),
+        amr: &authentication.amr,
+        acr: &authentication.acr,
+        mfa_idp: authentication.mfa_idp.as_deref(),
+    };
+    key.sign(&claims)
 }
 
 /// The client proved who it is: a confidential client with its secret
