@@ -228,9 +228,10 @@ pub async fn exchange(
         if let Err(error) = check_code(&issued, &client, redirect_uri, verifier, now) {
             return Ok(Err(error));
         }
-        // The row taken is the row read — only used_at ever changes, it is
-        // never cleared, and a code is handed out after its row is
-        // committed — so it passed the same checks and its token is signed.
+        // The row taken passed the checks when it was read: besides used_at
+        // (never cleared) only expires_at ever changes, and only earlier
+        // (disabling the user expires its codes), and the checks just ran
+        // again on the row taken — so its token is signed.
         let Some(id_token) = &signed else {
             return Err(crate::ssr::Error::Signing {
                 what: "an ID token",
