@@ -521,3 +521,54 @@ async fn the_cli_resets_by_upn_only_when_told_to_and_says_what_it_removed() {
     let events = app.audit_events("mfa.reset").await;
     assert_eq!(events[0].actor.as_deref(), Some("gatehouse cli"));
 }
+
+/// The rows of `session_mfa` for Woodgrove held by the session `cookie`.
+async fn woodgrove_mfa_of(app: &TestApp, cookie: &str) -> i64 {
+    let value = cookie.split_once('=').map_or(cookie, |(_, value)| value);
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM session_mfa m JOIN tenants t ON t.id = m.tenant_id
+         WHERE m.session_id_hash = $1 AND t.slug = 'woodgrove'",
+    )
+    .bind(app::ssr::crypto::token_hash(value))
+    .fetch_one(app.state.pool.connections())
+    .await
+    .expect("count")
+}
+
+#[tokio::test]
+async fn resetting_a_redemption_with_the_methods_clears_them_and_the_guests_mfa_here() {
+    let app = spawn().await;
+    let alice = alice_with_an_app(&app).await;
+    assert_eq!(woodgrove_mfa_of(&app, &alice).await, 1);
+    let alice_id = methods_owner_id(&app, ALICE).await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
+
+    let form = [
+        ("slug", "woodgrove"),
+        ("id", alice_id.as_str()),
+        ("clear_methods", "on"),
+    ];
+    let reset = app.call("reset_user_redemption", &form, Some(&admin)).await;
+    assert_eq!(reset.status(), StatusCode::OK);
+
+    let token = app.api_token("woodgrove").await;
+    assert!(methods(&app, &token, &alice_id).await.is_empty());
+    assert_eq!(woodgrove_mfa_of(&app, &alice).await, 0);
+    let subjects: Vec<String> = app
+        .mails_to("alice@contoso.test")
+        .await
+        .into_iter()
+        .map(|mail| mail.subject)
+        .collect();
+    assert!(
+        subjects
+            .iter()
+            .any(|subject| subject.contains("were reset")),
+        "{subjects:?}"
+    );
+    assert_eq!(
+        app.audit_events("guest.reset_redemption").await.len(),
+        1,
+        "and the redemption is reset"
+    );
+}

@@ -233,6 +233,11 @@ pub async fn reset_user_redemption(
     let now = state.now();
     respond(
         db::write(&state.pool, async |tx| {
+            // The methods first: clearing the MFA of the guest's sessions
+            // finds them through the home identity that the reset unbinds.
+            if clear_methods {
+                reset_mfa_in(tx, state.mail(), tenant, user, actor, now).await?;
+            }
             reset_redemption_in(
                 tx,
                 state.mail(),
@@ -243,9 +248,6 @@ pub async fn reset_user_redemption(
                 now,
             )
             .await?;
-            if clear_methods {
-                reset_mfa_in(tx, state.mail(), tenant, user, actor, now).await?;
-            }
             Ok(())
         })
         .await,
