@@ -572,3 +572,101 @@ async fn resetting_a_redemption_with_the_methods_clears_them_and_the_guests_mfa_
         "and the redemption is reset"
     );
 }
+
+/// Sets up an authenticator app named `name` for the holder of `cookie`
+/// with Woodgrove; the rotated session.
+async fn add_app(app: &TestApp, cookie: &str, name: &str) -> String {
+    let setup: app::mfa::TotpSetupView = app
+        .fetch(
+            "totp_begin",
+            &[("tenant", "woodgrove"), ("name", name)],
+            Some(cookie),
+        )
+        .await;
+    let secret = app::mfa::ssr::totp::TotpSecret::from_base32(&setup.secret_text).expect("base32");
+    let code = app::mfa::ssr::totp::code_at(&secret, app.clock.now());
+    let form = [
+        ("tenant", "woodgrove"),
+        ("method_id", setup.method_id.as_str()),
+        ("code", code.as_str()),
+    ];
+    let confirmed = app.call("totp_confirm", &form, Some(cookie)).await;
+    assert_eq!(confirmed.status(), StatusCode::OK, "{name}");
+    app.clock.advance(30);
+    session_cookie(&confirmed).expect("the session rotates")
+}
+
+/// The user page's *Disable* / *Enable* button, as it posts.
+async fn set_enabled(app: &TestApp, admin: &str, id: &str, enabled: &str) -> Response {
+    let form = [("slug", "woodgrove"), ("id", id), ("enabled", enabled)];
+    app.call("set_user_enabled", &form, Some(admin)).await
+}
+
+#[tokio::test]
+async fn the_user_pages_actions_remove_methods_revoke_sessions_and_disable() {
+    let app = spawn().await;
+    let token = app.api_token("woodgrove").await;
+    let megan = app.signed_in("megan@woodgrove.test").await;
+    let megan = add_app(&app, &megan, "Phone").await;
+    let megan = add_app(&app, &megan, "Tablet").await;
+    let megan_id = methods_owner_id(&app, "megan@woodgrove.test").await;
+    let before = methods(&app, &token, &megan_id).await;
+    assert_eq!(types(&before), ["totp", "totp", "recoveryCodes"]);
+
+    // One method through the API, the other on the user page.
+    let first = before[0]["id"].as_str().expect("id");
+    let path = format!("/api/v1/users/{megan_id}/authentication/methods/{first}");
+    let removed = app
+        .api(Method::DELETE, &path, &token)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    let left = methods(&app, &token, &megan_id).await;
+    assert_eq!(types(&left), ["totp", "recoveryCodes"]);
+    let admin = app.admin_session("admin@woodgrove.test").await;
+    let second = left[0]["id"].as_str().expect("id");
+    let form = [
+        ("slug", "woodgrove"),
+        ("id", megan_id.as_str()),
+        ("method_id", second),
+    ];
+    let removed = app.call("remove_user_method", &form, Some(&admin)).await;
+    assert_eq!(removed.status(), StatusCode::OK);
+    assert!(
+        methods(&app, &token, &megan_id).await.is_empty(),
+        "the codes went with the last method"
+    );
+
+    // Revoke sessions: her cookie stops working; she can sign in again.
+    let form = [("slug", "woodgrove"), ("id", megan_id.as_str())];
+    let revoked = app.call("revoke_user_sessions", &form, Some(&admin)).await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    assert_eq!(app.current_upn(&megan).await, None);
+    let megan = app.signed_in("megan@woodgrove.test").await;
+
+    // Disable and enable.
+    let refused = set_enabled(&app, &admin, &megan_id, "maybe").await;
+    assert!(
+        matches!(app_error(refused).await, AppError::Invalid { field, .. } if field == "enabled")
+    );
+    assert_eq!(
+        set_enabled(&app, &admin, &megan_id, "false").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.current_upn(&megan).await, None);
+    let sign_in = app
+        .sign_in("megan@woodgrove.test", common::DEMO_PASSWORD, None)
+        .await;
+    assert_eq!(app_error(sign_in).await, AppError::InvalidCredentials);
+    assert_eq!(
+        set_enabled(&app, &admin, &megan_id, "true").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.current_upn(&app.signed_in("megan@woodgrove.test").await)
+            .await
+            .as_deref(),
+        Some("megan@woodgrove.test")
+    );
+}
