@@ -55,23 +55,7 @@ async fn alice_with_an_app(app: &TestApp) -> String {
     assert!(step_into_foo(app, &alice)
         .await
         .starts_with("/mfa/setup?tenant=woodgrove"));
-    let setup: app::mfa::TotpSetupView = app
-        .fetch(
-            "totp_begin",
-            &[("tenant", "woodgrove"), ("name", "Phone")],
-            Some(&alice),
-        )
-        .await;
-    let secret = app::mfa::ssr::totp::TotpSecret::from_base32(&setup.secret_text).expect("base32");
-    let code = app::mfa::ssr::totp::code_at(&secret, app.clock.now());
-    let form = [
-        ("tenant", "woodgrove"),
-        ("method_id", setup.method_id.as_str()),
-        ("code", code.as_str()),
-    ];
-    let confirmed = app.call("totp_confirm", &form, Some(&alice)).await;
-    assert_eq!(confirmed.status(), StatusCode::OK);
-    let alice = session_cookie(&confirmed).expect("the session rotates");
+    let alice = add_app(app, &alice, "Phone").await;
     let into_foo = step_into_foo(app, &alice).await;
     assert!(into_foo.contains("/demo/foo/callback?code="), "{into_foo}");
     alice
