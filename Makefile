@@ -48,10 +48,11 @@ end2end/node_modules/.installed: end2end/package.json end2end/package-lock.json
 	cd end2end && npm ci --no-audit --no-fund
 	touch $@
 
-# Debian's Chromium, which Playwright drives (it never downloads a browser here).
+# Debian's Chromium, which Playwright drives (it never downloads a browser
+# here), and sqlite3, with which a browser test moves a row's time back.
 browser:
-	@[ -x /usr/bin/chromium ] \
-	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }
+	@[ -x /usr/bin/chromium ] && [ -x /usr/bin/sqlite3 ] \
+	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium sqlite3; }
 
 ## ---- the steps of `make test` -------------------------------------------------
 

@@ -121,3 +121,26 @@ export async function memberUnderSecurityDefaults(): Promise<{ slug: string; mem
 export async function makePremium(slug: string, seats = 1): Promise<void> {
   await gatehouse(['tenant', 'set-plan', '--slug', slug, '--plan', 'premium', '--seats', String(seats)]);
 }
+
+/**
+ * Moves every MFA that `upn`'s sessions passed `minutes` into the past, as
+ * if that much time had gone by since: the server under test runs on the
+ * real clock, and a browser test cannot wait ten minutes for a step-up to
+ * fall due. Written straight into the database with Debian's `sqlite3`
+ * (`make test` installs it); the server reads the row on its next request.
+ */
+export async function ageMfa(upn: string, minutes: number): Promise<void> {
+  if (!/^[\w.#@-]+$/.test(upn)) throw new Error(`'${upn}' is not a UPN this helper quotes safely`);
+  const file = env('GATEHOUSE_E2E_DATABASE_URL').replace(/^sqlite:/, '');
+  const sql =
+    `UPDATE session_mfa SET mfa_at = mfa_at - ${Math.round(minutes * 60)} ` +
+    `WHERE session_id_hash IN (SELECT s.id_hash FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.user_principal_name = '${upn}');` +
+    'SELECT changes();';
+  const changed = await new Promise<string>((resolve, reject) => {
+    execFile('sqlite3', ['-cmd', '.timeout 5000', file, sql], (error, stdout, stderr) => {
+      if (error) reject(new Error(`sqlite3 failed: ${error.message}\n${stderr}`));
+      else resolve(stdout.trim());
+    });
+  });
+  if (Number(changed) < 1) throw new Error(`no MFA of ${upn} to age`);
+}

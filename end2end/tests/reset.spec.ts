@@ -1,17 +1,19 @@
 // The seed's admin story (issue 9, DESIGN §3.4): a guest's methods are
-// reset by Woodgrove's admin on the user page, the guest sets up a method
+// reset by Woodgrove's admin on the user page — after a step-up challenge,
+// the admin's own MFA being older than ten minutes — the guest sets up a method
 // again at the next access — a passkey this time — and the admin sees the
 // new method type in the Users table and both steps in the audit log.
 
-import { createApplication, createUser, inviteGuest } from './accounts';
+import { ageMfa, createApplication, createUser, inviteGuest } from './accounts';
 import { VirtualAuthenticator } from './authenticator';
-import { test, expect, RedeemPage, SignInPage } from './fixtures';
+import { test, expect, mfaStep, RedeemPage, SignInPage } from './fixtures';
 import { AuditPage } from './pages/audit-page';
 import { MfaSetupPage } from './pages/mfa-setup-page';
+import { MfaVerifyPage } from './pages/mfa-verify-page';
 import { UserPage } from './pages/user-page';
 import { freePort, startRelyingParty } from './relying-party';
 
-test('an admin resets a guest’s MFA; the guest proofs up again with a passkey; the Users table and the audit log show it', async ({ admin, guest, baseURL, usersPage }) => {
+test('an admin resets a guest’s MFA after a step-up; the guest proofs up again with a passkey; the Users table and the audit log show it', async ({ admin, guest, baseURL, usersPage }) => {
   const alice = await createUser('contoso');
   const guestUpn = `${alice.upn.replace('@', '_')}#EXT#@woodgrove.test`;
   const search = alice.upn.split('@')[0]!;
@@ -34,13 +36,22 @@ test('an admin resets a guest’s MFA; the guest proofs up again with a passkey;
     await expect(guest.locator('#amr')).toHaveText('["pwd","mfa","otp"]');
 
     // The admin finds her among the users with methods and resets her MFA.
+    // The admin's own MFA is eleven minutes old by then: Woodgrove asks for
+    // it again first, and brings the admin back to the open confirmation.
     await usersPage.open('woodgrove', { hasMethods: true, search });
     await expect(usersPage.row(guestUpn).method('totp')).toBeVisible();
     await usersPage.row(guestUpn).link.click();
     const userPage = new UserPage(admin.page);
     await expect(userPage.upn).toHaveText(guestUpn);
     await expect(userPage.methodRows).toHaveCount(1);
+    const userPath = new URL(admin.page.url()).pathname;
+    await ageMfa(admin.upn, 11);
     await userPage.resetMfa(guestUpn);
+    await expect(admin.page).toHaveURL(mfaStep('verify', 'woodgrove', `${userPath}?confirm=reset`));
+    await new MfaVerifyPage(admin.page).verify(admin.totp.next());
+    await expect(admin.page).toHaveURL(`${userPath}?confirm=reset`);
+    await expect(userPage.methodRows).toHaveCount(1);
+    await userPage.confirmReset(guestUpn);
     await expect(userPage.done).toHaveText('MFA reset: 1 method and 10 recovery codes removed.');
     await expect(userPage.methodRows).toHaveCount(0);
     await expect(userPage.recoveryCodes).toHaveText('0 unused recovery codes');

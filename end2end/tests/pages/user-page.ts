@@ -35,4 +35,15 @@ export class UserPage {
     await expect(this.resetWarning).toContainText(who);
     await this.resetButton.click();
   }
+
+  /**
+   * Confirms the reset whose confirmation is already open (the page opens
+   * it again after the step-up challenge), checking that it names `who`.
+   */
+  async confirmReset(who: string): Promise<void> {
+    await waitForHydration(this.page);
+    await expect(this.resetWarning).toBeVisible();
+    await expect(this.resetWarning).toContainText(who);
+    await this.resetButton.click();
+  }
 }
