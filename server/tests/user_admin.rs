@@ -7,6 +7,7 @@
 mod common;
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::process::{Command, Stdio};
 
 use reqwest::{Method, Response, StatusCode};
@@ -423,8 +424,44 @@ async fn a_disabled_guest_cannot_redeem_or_sign_in_to_an_application() {
     );
 }
 
+/// `gatehouse ARGS` on the test's database, its output once it has ended.
 fn gatehouse(app: &TestApp, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+    cli(app, env!("CARGO_BIN_EXE_gatehouse"), args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run gatehouse")
+}
+
+/// `gatehouse ARGS` on a terminal of its own (util-linux `script` gives it
+/// one), `answer` typed into it. What the terminal showed — the question,
+/// the echoed answer and whatever the command wrote — comes back as stdout.
+fn gatehouse_on_a_terminal(app: &TestApp, args: &[&str], answer: &str) -> std::process::Output {
+    let line = std::iter::once(env!("CARGO_BIN_EXE_gatehouse"))
+        .chain(args.iter().copied())
+        .map(|word| format!("'{}'", word.replace('\'', r"'\''")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut child = cli(
+        app,
+        "script",
+        &["--quiet", "--return", "--command", &line, "/dev/null"],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .spawn()
+    .expect("run script");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(answer.as_bytes())
+        .expect("type the answer");
+    child.wait_with_output().expect("wait for script")
+}
+
+fn cli(app: &TestApp, program: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(program);
+    command
         .args(args)
         .env("GATEHOUSE_DATABASE_URL", &app.database_url)
         .env(
@@ -432,10 +469,8 @@ fn gatehouse(app: &TestApp, args: &[&str]) -> std::process::Output {
             app.dir.path().join("secret.key"),
         )
         .env_remove("GATEHOUSE_SECRET_KEY")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run gatehouse")
+        .env_remove("RUST_LOG");
+    command
 }
 
 #[tokio::test]
@@ -504,6 +539,39 @@ async fn the_cli_resets_by_upn_only_when_told_to_and_says_what_it_removed() {
     assert!(methods(&app, &token, ALICE_IN_PATH).await.is_empty());
     let events = app.audit_events("mfa.reset").await;
     assert_eq!(events[0].actor.as_deref(), Some("gatehouse cli"));
+}
+
+#[tokio::test]
+async fn on_a_terminal_the_cli_asks_first_naming_the_user_and_what_goes() {
+    let app = spawn().await;
+    alice_with_an_app(&app).await;
+    let token = app.api_token("woodgrove").await;
+    let args = ["mfa", "reset", "--tenant", "woodgrove", "--upn", ALICE];
+
+    let declined = gatehouse_on_a_terminal(&app, &args, "n\n");
+    let shown = String::from_utf8_lossy(&declined.stdout);
+    assert!(
+        shown.contains(&format!(
+            "Reset MFA for alice@contoso.test ({ALICE}) in Woodgrove? Their 1 method and 10 recovery codes stop working. [y/N]"
+        )),
+        "{shown}"
+    );
+    assert_eq!(declined.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("nothing was reset"), "{shown}");
+    assert_eq!(methods(&app, &token, ALICE_IN_PATH).await.len(), 2, "kept");
+    assert!(app.audit_events("mfa.reset").await.is_empty());
+
+    let confirmed = gatehouse_on_a_terminal(&app, &args, "yes\n");
+    let shown = String::from_utf8_lossy(&confirmed.stdout);
+    assert_eq!(confirmed.status.code(), Some(0), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "reset MFA for {ALICE}: removed 1 method and 10 recovery codes"
+        )),
+        "{shown}"
+    );
+    assert!(methods(&app, &token, ALICE_IN_PATH).await.is_empty());
+    assert_eq!(app.audit_events("mfa.reset").await.len(), 1);
 }
 
 /// The rows of `session_mfa` for Woodgrove held by the session `cookie`.
