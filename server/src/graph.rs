@@ -54,9 +54,12 @@ pub struct User {
     pub external_user_state: Option<ExternalUserState>,
     pub id: String,
     pub mail: Option<String>,
-    /// The user's sign-in methods with the tenant: one entry per kind it
-    /// has, none when it has none.
-    pub methods: Vec<UserMethods>,
+    /// What `methods` names, with how many and when last used: one entry
+    /// per kind, none when the user has none.
+    pub method_details: Vec<UserMethods>,
+    /// The kinds of sign-in method the user has with the tenant (DESIGN
+    /// §4): `totp`, `webauthn`, `recoveryCodes`.
+    pub methods: Vec<String>,
     pub user_principal_name: String,
     pub user_type: UserType,
 }
@@ -325,7 +328,7 @@ impl From<&app::users::ssr::UserListItem> for User {
             external_user_state: user.external_user_state,
             id: user.id.clone(),
             mail: user.mail.as_ref().map(ToString::to_string),
-            methods: user
+            method_details: user
                 .methods
                 .iter()
                 .map(|summary| UserMethods {
@@ -333,6 +336,11 @@ impl From<&app::users::ssr::UserListItem> for User {
                     last_used_date_time: summary.last_used_at.map(date_time),
                     kind: summary.method.as_str().to_owned(),
                 })
+                .collect(),
+            methods: user
+                .methods
+                .iter()
+                .map(|summary| summary.method.as_str().to_owned())
                 .collect(),
             user_principal_name: user.upn.to_string(),
             user_type: user.user_type,
@@ -697,7 +705,8 @@ mod tests {
                     "mail": "bob@fabrikam.test",
                     "userType": "Guest",
                     "externalUserState": "PendingAcceptance",
-                    "methods": [
+                    "methods": ["totp", "recoveryCodes"],
+                    "methodDetails": [
                         { "type": "totp", "count": 1, "lastUsedDateTime": "2023-11-14T22:13:20Z" },
                         { "type": "recoveryCodes", "count": 9, "lastUsedDateTime": null },
                     ],
@@ -710,6 +719,7 @@ mod tests {
                     "userType": "Member",
                     "externalUserState": null,
                     "methods": [],
+                    "methodDetails": [],
                 },
             ],
             "next": "bWVnYW4",

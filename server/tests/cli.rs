@@ -679,8 +679,9 @@ async fn users_list_prints_each_upn_with_its_method_types_as_a_table_json_or_csv
         .map(|user| user.user_principal_name.as_str())
         .collect();
     assert_eq!(upns, ["megan@woodgrove.test", "admin@woodgrove.test"]);
+    assert_eq!(json.value[0].methods, ["totp", "recoveryCodes"]);
     let types: Vec<(&str, i64)> = json.value[0]
-        .methods
+        .method_details
         .iter()
         .map(|method| (method.kind.as_str(), method.count))
         .collect();
