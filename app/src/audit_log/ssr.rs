@@ -23,6 +23,7 @@ use crate::ssr::audit::{Action, Outcome};
 use crate::ssr::clock::UnixTime;
 use crate::ssr::db::{Conn, Db};
 use crate::ssr::page::{Page, PageSize};
+use crate::ssr::spreadsheet;
 use crate::ssr::{Error, Result, Stored};
 
 /// The longest actor or target a filter takes.
@@ -433,7 +434,8 @@ pub const CSV_HEADER: [&str; 8] = [
 
 /// `events` as CSV lines (RFC 4180: fields with commas, quotes or line
 /// breaks quoted, quotes doubled), after the header line when `header`.
-/// Times are RFC 3339 (UTC); the detail is its compact JSON.
+/// Times are RFC 3339 (UTC); the detail is its compact JSON. A field a
+/// spreadsheet would evaluate is written as text ([`spreadsheet::cell`]).
 pub fn csv_lines(events: &[AuditEvent], header: bool) -> Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     if header {
@@ -442,17 +444,23 @@ pub fn csv_lines(events: &[AuditEvent], header: bool) -> Result<Vec<u8>> {
     for event in events {
         let id = event.id.to_string();
         let at = rfc3339(event.at);
+        let fields = [
+            id.as_str(),
+            at.as_str(),
+            event.actor.as_deref().unwrap_or(""),
+            event.action.as_str(),
+            event.target.as_deref().unwrap_or(""),
+            event.outcome.as_str(),
+            event.ip.as_deref().unwrap_or(""),
+            event.detail.as_str(),
+        ];
         writer
-            .write_record([
-                id.as_str(),
-                at.as_str(),
-                event.actor.as_deref().unwrap_or(""),
-                event.action.as_str(),
-                event.target.as_deref().unwrap_or(""),
-                event.outcome.as_str(),
-                event.ip.as_deref().unwrap_or(""),
-                event.detail.as_str(),
-            ])
+            .write_record(
+                fields
+                    .map(spreadsheet::cell)
+                    .iter()
+                    .map(AsRef::<str>::as_ref),
+            )
             .map_err(csv_failed)?;
     }
     writer
@@ -633,6 +641,27 @@ mod tests {
         let detail: serde_json::Value = serde_json::from_str(&row[7]).unwrap();
         assert_eq!(detail["note"], "say \"hi\"\nthen go");
         assert!(text.contains("\"MFA, \"\"guests\"\"\""), "{text}");
+    }
+
+    #[test]
+    fn csv_writes_a_target_a_spreadsheet_would_evaluate_as_text() {
+        let event = AuditEvent {
+            id: 8,
+            at: T0,
+            actor: Some("admin@woodgrove.test".into()),
+            action: "application.create".into(),
+            target: Some("=cmd|' /c calc'!A0".into()),
+            outcome: Outcome::Success,
+            ip: None,
+            detail: "{}".into(),
+        };
+        let text = String::from_utf8(csv_lines(&[event], false).unwrap()).unwrap();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        let row = reader.records().next().unwrap().unwrap();
+        assert_eq!(&row[4], "'=cmd|' /c calc'!A0");
+        assert_eq!(&row[2], "admin@woodgrove.test");
     }
 
     async fn tenant(pool: &Pool, slug: &str) -> String {

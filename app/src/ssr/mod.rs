@@ -11,6 +11,7 @@ pub mod db;
 pub mod page;
 pub mod request;
 pub mod seal;
+pub mod spreadsheet;
 pub mod state;
 pub mod throttle;
 

@@ -11,6 +11,7 @@ use clap::{Args, Subcommand};
 use app::domain::{TenantSlug, UserType};
 use app::ssr::db;
 use app::ssr::page::PageSize;
+use app::ssr::spreadsheet;
 use app::users::ssr::{list_users_page, UserCursor, UserFilter, UserListItem, UserSearch};
 use app::users::MethodType;
 
@@ -205,19 +206,26 @@ impl<'a> Output<'a> {
                     .max()
                     .map(graph::date_time)
                     .unwrap_or_default();
-                csv.write_record([
+                let types = method_types(user).collect::<Vec<_>>().join(" ");
+                let fields = [
                     user.id.as_str(),
                     user.upn.as_str(),
                     user.display_name.as_str(),
                     user.mail.as_ref().map_or("", |mail| mail.as_str()),
                     user.user_type.as_str(),
                     user.external_user_state.map_or("", |state| state.as_str()),
-                    &method_types(user).collect::<Vec<_>>().join(" "),
+                    &types,
                     &count(MethodType::Totp),
                     &count(MethodType::Webauthn),
                     &count(MethodType::RecoveryCodes),
                     &last_used,
-                ])?;
+                ];
+                csv.write_record(
+                    fields
+                        .map(spreadsheet::cell)
+                        .iter()
+                        .map(AsRef::<str>::as_ref),
+                )?;
                 Ok(())
             }
         }
