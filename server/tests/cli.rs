@@ -759,39 +759,29 @@ fn a_name_a_spreadsheet_would_run_as_a_formula_is_listed_as_text_in_csv() {
     );
     assert!(invited.status.success(), "{}", stderr(&invited));
 
-    let output = gatehouse(
-        &db,
-        &[
+    let guests = |format: &str| {
+        let args = [
             "users",
             "list",
             "--tenant",
             "woodgrove",
             "--guests",
             "--format",
-            "csv",
-        ],
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let csv = stdout(&output);
+            format,
+        ];
+        let output = gatehouse(&db, &args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+
+    let csv = guests("csv");
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let row = reader.records().next().expect("the guest").unwrap();
     assert_eq!(&row[1], "eve_fabrikam.test#EXT#@woodgrove.test");
     assert_eq!(&row[2], format!("'{formula}"), "{csv}");
 
-    let json = gatehouse(
-        &db,
-        &[
-            "users",
-            "list",
-            "--tenant",
-            "woodgrove",
-            "--guests",
-            "--format",
-            "json",
-        ],
-    );
     let page: server::graph::Page<server::graph::User> =
-        serde_json::from_str(&stdout(&json)).unwrap();
+        serde_json::from_str(&guests("json")).unwrap();
     assert_eq!(page.value[0].display_name, formula, "JSON keeps the name");
 }
 
