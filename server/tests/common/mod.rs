@@ -584,7 +584,9 @@ impl TestApp {
     }
 }
 
-/// One row of the audit trail, read from its table: no audit API exists yet.
+/// One row of the audit trail, read from its table: the tests look across
+/// tenants and at tenant-less events, which `GET /api/v1/audit` (one
+/// tenant's, for its token) does not show.
 #[derive(Debug, sqlx::FromRow)]
 pub struct AuditEvent {
     /// The tenant's slug.
