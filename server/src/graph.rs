@@ -49,6 +49,8 @@ pub struct InvitedUser {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
+    /// `false` once an admin disabled the account (Graph's name).
+    pub account_enabled: bool,
     pub display_name: String,
     /// A guest's redemption state; `null` for members.
     pub external_user_state: Option<ExternalUserState>,
@@ -324,6 +326,7 @@ impl From<&app::invitations::ssr::IssuedInvitation> for Invitation {
 impl From<&app::users::ssr::UserListItem> for User {
     fn from(user: &app::users::ssr::UserListItem) -> Self {
         Self {
+            account_enabled: user.account_enabled,
             display_name: user.display_name.clone(),
             external_user_state: user.external_user_state,
             id: user.id.clone(),
@@ -669,6 +672,7 @@ mod tests {
             user_type: UserType::Guest,
             external_user_state: Some(ExternalUserState::PendingAcceptance),
             is_admin: false,
+            account_enabled: true,
             methods: vec![
                 MethodSummary {
                     method: MethodType::Totp,
@@ -690,6 +694,7 @@ mod tests {
             user_type: UserType::Member,
             external_user_state: None,
             is_admin: true,
+            account_enabled: false,
             methods: Vec::new(),
         };
         let page = Page {
@@ -699,6 +704,7 @@ mod tests {
         let before = json!({
             "value": [
                 {
+                    "accountEnabled": true,
                     "id": "u-1",
                     "userPrincipalName": "bob_fabrikam.test#EXT#@woodgrove.test",
                     "displayName": "Bob",
@@ -712,6 +718,7 @@ mod tests {
                     ],
                 },
                 {
+                    "accountEnabled": false,
                     "id": "u-2",
                     "userPrincipalName": "megan@woodgrove.test",
                     "displayName": "Megan",

@@ -246,3 +246,68 @@ async fn the_users_page_shows_methods_keeps_its_filters_in_the_url_and_links_eac
     assert_eq!(upns, ["megan@woodgrove.test"]);
     assert_eq!(listed.users[0].methods, []);
 }
+
+#[tokio::test]
+async fn a_disabled_user_is_marked_in_the_list_the_api_and_the_page() {
+    let app = spawn_app().await;
+    let token = app.api_token("woodgrove").await;
+    let cookie = app.admin_session("admin@woodgrove.test").await;
+    let disabled = app
+        .api(Method::PATCH, "/api/v1/users/megan@woodgrove.test", &token)
+        .json(&serde_json::json!({ "accountEnabled": false }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(disabled.status(), StatusCode::OK);
+
+    let listed: Page<User> = app.api_get("/api/v1/users?userType=Member", &token).await;
+    let enabled: Vec<(&str, bool)> = listed
+        .value
+        .iter()
+        .map(|user| (user.user_principal_name.as_str(), user.account_enabled))
+        .collect();
+    assert_eq!(
+        enabled,
+        [
+            ("megan@woodgrove.test", false),
+            ("admin@woodgrove.test", true)
+        ]
+    );
+
+    let form = [("slug", "woodgrove"), ("user_type", "Member")];
+    let page: UserPage = app.fetch("list_users", &form, Some(&cookie)).await;
+    let enabled: Vec<(&str, bool)> = page
+        .users
+        .iter()
+        .map(|user| (user.upn.as_str(), user.account_enabled))
+        .collect();
+    assert_eq!(
+        enabled,
+        [
+            ("megan@woodgrove.test", false),
+            ("admin@woodgrove.test", true)
+        ]
+    );
+    let html = app
+        .page("/t/woodgrove/admin/users?userType=Member", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let row = |upn: &str| {
+        let start = html.find(&format!(r#"data-upn="{upn}""#)).expect("a row");
+        html[start..]
+            .split("</tr>")
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        row("megan@woodgrove.test").contains(r#"<td class="state">Disabled<"#),
+        "{html}"
+    );
+    assert!(
+        row("admin@woodgrove.test").contains(r#"<td class="state">—<"#),
+        "{html}"
+    );
+}

@@ -76,6 +76,7 @@ pub async fn list_users(
                 user_type: row.user_type,
                 external_user_state: row.external_user_state,
                 is_admin: row.is_admin,
+                account_enabled: row.account_enabled,
                 methods: row
                     .methods
                     .iter()

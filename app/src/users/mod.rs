@@ -74,6 +74,8 @@ pub struct UserRow {
     pub user_type: UserType,
     pub external_user_state: Option<ExternalUserState>,
     pub is_admin: bool,
+    /// `false` once an admin disabled the account.
+    pub account_enabled: bool,
     /// Authenticator apps, passkeys, recovery codes: the kinds the user has.
     pub methods: Vec<MethodCell>,
 }

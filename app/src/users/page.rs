@@ -215,9 +215,17 @@ pub fn UsersPage() -> impl IntoView {
                                         .users
                                         .into_iter()
                                         .map(|user| {
-                                            let state = user
-                                                .external_user_state
-                                                .map_or("—", |state| state.as_str());
+                                            let state = match (
+                                                user.external_user_state,
+                                                user.account_enabled,
+                                            ) {
+                                                (Some(state), true) => state.as_str().to_owned(),
+                                                (Some(state), false) => {
+                                                    format!("{}, disabled", state.as_str())
+                                                }
+                                                (None, true) => "—".to_owned(),
+                                                (None, false) => "Disabled".to_owned(),
+                                            };
                                             let href = format!(
                                                 "/t/{slug}/admin/users/{}",
                                                 encode_query_value(&user.id),
@@ -231,7 +239,7 @@ pub fn UsersPage() -> impl IntoView {
                                                     </td>
                                                     <td>{user.display_name}</td>
                                                     <td>{user.user_type.as_str()}</td>
-                                                    <td>{state}</td>
+                                                    <td class="state">{state}</td>
                                                     <td>{if user.is_admin { "Admin" } else { "" }}</td>
                                                     <td class="methods">{methods_cell(user.methods)}</td>
                                                 </tr>

@@ -226,6 +226,8 @@ pub struct UserListItem {
     pub user_type: UserType,
     pub external_user_state: Option<ExternalUserState>,
     pub is_admin: bool,
+    /// `false` once an admin disabled the account.
+    pub account_enabled: bool,
     /// The kinds of method the user has, in [`MethodType`] order; empty
     /// when none.
     pub methods: Vec<MethodSummary>,
@@ -332,6 +334,7 @@ struct ListedRow {
     user_type: String,
     external_user_state: Option<String>,
     is_admin: bool,
+    account_enabled: bool,
     name_key: String,
     method: Option<String>,
     method_count: Option<i64>,
@@ -375,6 +378,7 @@ macro_rules! list_query {
             SELECT p.id AS "id!", p.user_principal_name AS "user_principal_name!",
                    p.display_name AS "display_name!", p.mail, p.user_type AS "user_type!",
                    p.external_user_state, p.is_admin AS "is_admin!: bool",
+                   p.account_enabled AS "account_enabled!: bool",
                    p.name_key AS "name_key!: String", s.kind AS "method?: String",
                    s.n AS "method_count?: i64", s.last_used_at AS "last_used_at?: i64"
             FROM page p LEFT JOIN summary s ON s.user_id = p.id
@@ -431,7 +435,8 @@ pub async fn list_users_page(
             ),
             page AS MATERIALIZED (
                 SELECT u.id, u.user_principal_name, u.display_name, u.mail, u.user_type,
-                       u.external_user_state, u.is_admin, lower(u.display_name) AS name_key
+                       u.external_user_state, u.is_admin, u.account_enabled,
+                       lower(u.display_name) AS name_key
                 FROM matches x CROSS JOIN users u
                 WHERE u.id = x.id"#,
             tenant_id,
@@ -449,7 +454,8 @@ pub async fn list_users_page(
             &mut *conn,
             r#"page AS MATERIALIZED (
                 SELECT u.id, u.user_principal_name, u.display_name, u.mail, u.user_type,
-                       u.external_user_state, u.is_admin, lower(u.display_name) AS name_key
+                       u.external_user_state, u.is_admin, u.account_enabled,
+                       lower(u.display_name) AS name_key
                 FROM users u
                 WHERE u.tenant_id = $1
                   AND ($6 IS NULL
@@ -525,6 +531,7 @@ fn group_methods(rows: Vec<ListedRow>) -> Result<Vec<(UserListItem, String)>> {
             user_type,
             external_user_state,
             is_admin,
+            account_enabled,
             name_key,
             method,
             method_count,
@@ -545,6 +552,7 @@ fn group_methods(rows: Vec<ListedRow>) -> Result<Vec<(UserListItem, String)>> {
                 user_type,
                 external_user_state,
                 is_admin,
+                account_enabled,
                 methods: Vec::new(),
             };
             listed.push((item, name_key));

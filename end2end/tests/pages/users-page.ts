@@ -59,7 +59,7 @@ export class UserRow {
   readonly displayName: Locator;
   /** "Member" or "Guest". */
   readonly userType: Locator;
-  /** A guest's redemption state ("PendingAcceptance", "Accepted"); "—" for a member. */
+  /** A guest's redemption state ("PendingAcceptance", "Accepted"), "—" for a member; ", disabled" / "Disabled" once disabled. */
   readonly state: Locator;
   /** "Admin" or empty. */
   readonly role: Locator;
