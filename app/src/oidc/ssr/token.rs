@@ -192,7 +192,14 @@ pub async fn exchange(
             "code and redirect_uri are required.",
         )));
     };
-    let key = signing_key(&state.pool, &state.secret_key, &tenant.id, now).await?;
+    let key = signing_key(
+        &state.pool,
+        &state.secret_key,
+        &state.signing_keys,
+        &tenant.id,
+        now,
+    )
+    .await?;
     let issuer = issuer(state.config.public_url.origin(), tenant.slug.as_str());
     let code_hash = token_hash(code.expose_secret());
     let actor = Actor::client(&client.client_id, ip);
