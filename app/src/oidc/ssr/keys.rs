@@ -244,21 +244,18 @@ async fn find_active_key(
 
 /// The key that signs the tenant's tokens, made on first use.
 pub async fn signing_key(
-    pool: &Pool,
+    conn: &mut Conn,
     secret_key: &SecretKey,
     cache: &SigningKeys,
     tenant_id: &str,
     now: UnixTime,
 ) -> Result<Arc<SigningKey>> {
-    let mut conn = pool.acquire().await?;
-    if let Some(key) = find_active_key(&mut conn, secret_key, cache, tenant_id).await? {
+    if let Some(key) = find_active_key(conn, secret_key, cache, tenant_id).await? {
         return Ok(key);
     }
-    drop(conn);
     let new = generate().await?;
-    let mut conn = pool.acquire().await?;
-    insert_key(&mut conn, secret_key, tenant_id, &new, now).await?;
-    find_active_key(&mut conn, secret_key, cache, tenant_id)
+    insert_key(conn, secret_key, tenant_id, &new, now).await?;
+    find_active_key(conn, secret_key, cache, tenant_id)
         .await?
         .ok_or_else(|| Error::Signing {
             what: "the key just stored",
