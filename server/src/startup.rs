@@ -98,6 +98,7 @@ pub async fn build_state(
         clock,
         passwords,
         secret_key: Arc::new(secret_key),
+        signing_keys: Default::default(),
     })
 }
 

@@ -19,6 +19,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// The key that encrypts secrets at rest (TOTP seeds, signing keys).
     pub secret_key: Arc<SecretKey>,
+    /// The tenants' signing keys, parsed once (`oidc::ssr::keys`).
+    pub signing_keys: crate::oidc::ssr::keys::SigningKeys,
 }
 
 impl AppState {

@@ -18,16 +18,21 @@ pub struct Client {
     /// A public client has no secret and must use PKCE.
     pub public: bool,
     pub assignment_required: bool,
-    pub redirect_uris: Vec<String>,
     secret_hash: Option<String>,
 }
 
 impl Client {
     /// Whether `uri` is one of the registered redirect URIs, exactly.
-    pub fn has_redirect_uri(&self, uri: &str) -> bool {
-        self.redirect_uris
-            .iter()
-            .any(|registered| registered == uri)
+    pub async fn has_redirect_uri(&self, conn: &mut Conn, uri: &str) -> Result<bool> {
+        let registered = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM application_redirect_uris
+                              WHERE application_id = $1 AND uri = $2) AS "registered!: bool""#,
+            self.application_id,
+            uri
+        )
+        .fetch_one(conn)
+        .await?;
+        Ok(registered)
     }
 
     /// Whether `secret` is this confidential client's secret. Both sides
@@ -40,7 +45,8 @@ impl Client {
 }
 
 /// The client `client_id` of the tenant `tenant_id`; a client of another
-/// tenant is not found.
+/// tenant is not found. One statement: the token endpoint reads it on every
+/// exchange, and its redirect URIs only when one is to be checked.
 pub async fn find_client(
     conn: &mut Conn,
     tenant_id: &str,
@@ -54,17 +60,11 @@ pub async fn find_client(
         tenant_id,
         client_id
     )
-    .fetch_optional(&mut *conn)
+    .fetch_optional(conn)
     .await?
     else {
         return Ok(None);
     };
-    let redirect_uris = sqlx::query_scalar!(
-        "SELECT uri FROM application_redirect_uris WHERE application_id = $1 ORDER BY uri",
-        row.id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
     Ok(Some(Client {
         application_id: row.id,
         tenant_id: tenant_id.to_owned(),
@@ -72,7 +72,6 @@ pub async fn find_client(
         display_name: row.display_name,
         public: row.public_client,
         assignment_required: row.assignment_required,
-        redirect_uris,
         secret_hash: row.client_secret_hash,
     }))
 }

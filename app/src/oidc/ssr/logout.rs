@@ -54,7 +54,7 @@ pub async fn return_to(
     let Some(client) = find_client(conn, tenant_id, &client_id).await? else {
         return Ok(SIGNED_OUT.to_owned());
     };
-    if !client.has_redirect_uri(uri) {
+    if !client.has_redirect_uri(conn, uri).await? {
         return Ok(SIGNED_OUT.to_owned());
     }
     Ok(match &request.state {

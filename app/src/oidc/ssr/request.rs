@@ -155,7 +155,7 @@ pub async fn check_request(
     let Some(redirect_uri) = params.get("redirect_uri").filter(|uri| !uri.is_empty()) else {
         return page("The request has no redirect_uri.".into());
     };
-    if !client.has_redirect_uri(redirect_uri) {
+    if !client.has_redirect_uri(conn, redirect_uri).await? {
         return page(format!(
             "The redirect URI '{redirect_uri}' is not registered for {}.",
             client.display_name

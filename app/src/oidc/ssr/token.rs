@@ -178,11 +178,14 @@ pub async fn exchange(
         return Ok(Err(error));
     }
     let now = state.now();
+    // Everything read before the write is read on one connection: each
+    // query and each connection's return to the pool is a round trip to
+    // sqlx's per-connection thread, and those thread switches cost the
+    // exchange more CPU than any of the statements.
     let mut conn = state.pool.acquire().await?;
     let Some(client) = find_client(&mut conn, &tenant.id, request.client.id()).await? else {
         return Ok(Err(TokenError::new("invalid_client", "Unknown client.")));
     };
-    drop(conn);
     if let Err(error) = authenticate(&client, &request.client) {
         return Ok(Err(error));
     }
@@ -192,20 +195,33 @@ pub async fn exchange(
             "code and redirect_uri are required.",
         )));
     };
-    let key = signing_key(&state.pool, &state.secret_key, &tenant.id, now).await?;
+    let key = signing_key(
+        &mut conn,
+        &state.secret_key,
+        &state.signing_keys,
+        &tenant.id,
+        now,
+    )
+    .await?;
     let issuer = issuer(state.config.public_url.origin(), tenant.slug.as_str());
     let code_hash = token_hash(code.expose_secret());
     let actor = Actor::client(&client.client_id, ip);
     let expires_at = now + TOKEN_SECS;
     let verifier = request.code_verifier.as_ref();
+    let unused = find_unused(&mut conn, tenant, &code_hash).await?;
+    drop(conn);
     // The ID token is signed before the write: RSA signing takes a core for
-    // about 2 ms, and inside the transaction it held the writers' lock that
+    // a moment, and inside the transaction it held the writers' lock that
     // long, so exchanges queued one signature at a time. A code that is
     // unused and passes the checks is read and its token signed here; the
     // transaction then takes the code as before and hands out that token.
-    let signed = match find_unused(state, tenant, &code_hash).await? {
-        Some(issued) if check_code(&issued, &client, redirect_uri, verifier, now).is_ok() => {
-            Some(sign_id_token(state, tenant, &key, &issuer, &client, &issued, now).await?)
+    let signed = match unused {
+        Some((issued, profile))
+            if check_code(&issued, &client, redirect_uri, verifier, now).is_ok() =>
+        {
+            Some(sign_id_token(
+                tenant, &key, &issuer, &client, &issued, &profile, now,
+            )?)
         }
         _ => None,
     };
@@ -267,30 +283,52 @@ pub async fn exchange(
     .await
 }
 
-/// The code's row while it is unused.
-async fn find_unused(state: &AppState, tenant: &Tenant, code_hash: &str) -> Result<Option<Issued>> {
-    let mut conn = state.pool.acquire().await?;
-    Ok(sqlx::query_as!(
-        Issued,
-        "SELECT application_id, user_id, redirect_uri, code_challenge, nonce, scope,
-                claims, expires_at
-         FROM authorization_codes
-         WHERE code_hash = $1 AND tenant_id = $2 AND used_at IS NULL",
+/// The code's row while it is unused, with the profile of its user.
+async fn find_unused(
+    conn: &mut db::Conn,
+    tenant: &Tenant,
+    code_hash: &str,
+) -> Result<Option<(Issued, Profile)>> {
+    let row = sqlx::query!(
+        "SELECT c.application_id, c.user_id, c.redirect_uri, c.code_challenge, c.nonce,
+                c.scope, c.claims, c.expires_at,
+                u.user_principal_name, u.display_name, u.mail
+         FROM authorization_codes c JOIN users u ON u.id = c.user_id
+         WHERE c.code_hash = $1 AND c.tenant_id = $2 AND c.used_at IS NULL",
         code_hash,
         tenant.id
     )
-    .fetch_optional(&mut *conn)
-    .await?)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|row| {
+        let issued = Issued {
+            application_id: row.application_id,
+            user_id: row.user_id,
+            redirect_uri: row.redirect_uri,
+            code_challenge: row.code_challenge,
+            nonce: row.nonce,
+            scope: row.scope,
+            claims: row.claims,
+            expires_at: row.expires_at,
+        };
+        let profile = Profile {
+            upn: row.user_principal_name,
+            display_name: row.display_name,
+            mail: row.mail,
+        };
+        (issued, profile)
+    }))
 }
 
-/// The ID token for the code `issued`, signed with `key`.
-async fn sign_id_token(
-    state: &AppState,
+/// The ID token for the code `issued` to the user `profile`, signed with
+/// `key`.
+fn sign_id_token(
     tenant: &Tenant,
     key: &SigningKey,
     issuer: &str,
     client: &Client,
     issued: &Issued,
+    profile: &Profile,
     now: UnixTime,
 ) -> Result<String> {
     let authentication: Authentication =
@@ -298,7 +336,6 @@ async fn sign_id_token(
             what: "authorization_codes.claims",
             source,
         })?;
-    let profile = find_profile(&mut *state.pool.acquire().await?, &issued.user_id).await?;
     let scopes: Vec<&str> = issued.scope.split(' ').collect();
     let claims = IdToken {
         iss: issuer,
