@@ -116,3 +116,63 @@ where
 pub fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
+
+/// A member of `tenant` made through the services (the demo password), with
+/// an authenticator app named "Phone" set up and confirmed, and signed in:
+/// the session's `name=value` cookie and the app's secret, for codes.
+pub async fn member_with_app(
+    state: &AppState,
+    tenant: &app::tenants::ssr::Tenant,
+    upn: &str,
+    display_name: &str,
+    now: app::ssr::clock::UnixTime,
+) -> (String, app::mfa::ssr::totp::TotpSecret) {
+    use app::auth::ssr::session::set_cookie;
+    use app::auth::ssr::{start_session, Identity};
+    use app::domain::{DisplayName, NewPassword, TotpCode, Upn};
+    use app::mfa::ssr::methods::{begin_totp, confirm_totp};
+    use app::mfa::ssr::totp::{code_at, TotpSecret};
+    use app::users::ssr::{create_member, NewMember};
+    use secrecy::ExposeSecret;
+
+    let actor = app::ssr::Actor::cli();
+    let member = NewMember {
+        upn: Upn::parse(upn).expect("upn"),
+        display_name: DisplayName::parse(display_name).expect("name"),
+        password: NewPassword::parse("correct horse battery staple".into()).expect("pw"),
+        is_admin: false,
+    };
+    let user = create_member(&state.pool, &state.passwords, tenant, member, &actor, now)
+        .await
+        .expect("member");
+    let key = &state.secret_key;
+    let phone = DisplayName::parse("Phone").expect("name");
+    let enrolment = begin_totp(&state.pool, key, tenant, &user, &phone, now)
+        .await
+        .expect("app");
+    let secret = TotpSecret::from_base32(enrolment.secret_text.expose_secret()).expect("key");
+    let code = TotpCode::parse(&code_at(&secret, now)).expect("code");
+    confirm_totp(
+        &state.pool,
+        key,
+        &user,
+        &enrolment.method_id,
+        &code,
+        &actor,
+        now,
+    )
+    .await
+    .expect("confirmed");
+    let signed_in = start_session(state, Identity::Member(user), None, None)
+        .await
+        .expect("session");
+    let header = set_cookie(&state.config.public_url, &signed_in.token);
+    let cookie = header
+        .to_str()
+        .expect("ASCII")
+        .split(';')
+        .next()
+        .expect("name=value")
+        .to_owned();
+    (cookie, secret)
+}

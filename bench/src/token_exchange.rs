@@ -28,18 +28,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use app::applications::ssr::{create_application, NewApplication};
-use app::auth::ssr::session::{cookie_name, set_cookie};
-use app::auth::ssr::{start_session, Identity};
-use app::domain::{
-    ApplicationName, ClientType, DisplayName, NewPassword, RedirectUri, RedirectUris, TenantSlug,
-    TotpCode, Upn,
-};
-use app::mfa::ssr::methods::{begin_totp, confirm_totp};
-use app::mfa::ssr::totp::{code_at, TotpSecret, STEP_SECS};
+use app::auth::ssr::session::cookie_name;
+use app::domain::{ApplicationName, ClientType, RedirectUri, RedirectUris, TenantSlug};
+use app::mfa::ssr::totp::{code_at, STEP_SECS};
 use app::ssr::clock::{Clock, SystemClock};
 use app::ssr::Actor;
-use app::users::ssr::{create_member, NewMember};
-use bench::{count_and_concurrency, ms, run, Bench, Figures};
+use bench::{count_and_concurrency, member_with_app, ms, run, Bench, Figures};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
@@ -266,49 +260,11 @@ impl Gatehouse {
         // Members with an authenticator app and a session each, through the
         // services; then each passes the challenge over HTTP, which records
         // the MFA with the tenant and rotates the session.
-        let phone = DisplayName::parse("Phone").expect("name");
         let mut sessions = Vec::with_capacity(MEMBERS);
         for i in 0..MEMBERS {
-            let member = NewMember {
-                upn: Upn::parse(&format!("bench{i:02}@woodgrove.test")).expect("upn"),
-                display_name: DisplayName::parse(&format!("Bench {i}")).expect("name"),
-                password: NewPassword::parse("correct horse battery staple".into()).expect("pw"),
-                is_admin: false,
-            };
-            let now = clock.now();
-            let user = create_member(&state.pool, &state.passwords, &tenant, member, &actor, now)
-                .await
-                .expect("member");
-            let key = &state.secret_key;
-            let enrolment = begin_totp(&state.pool, key, &tenant, &user, &phone, now)
-                .await
-                .expect("app");
-            let secret =
-                TotpSecret::from_base32(enrolment.secret_text.expose_secret()).expect("key");
-            let code = TotpCode::parse(&code_at(&secret, now)).expect("code");
-            confirm_totp(
-                &state.pool,
-                key,
-                &user,
-                &enrolment.method_id,
-                &code,
-                &actor,
-                now,
-            )
-            .await
-            .expect("confirmed");
-            let signed_in = start_session(&state, Identity::Member(user), None, None)
-                .await
-                .expect("session");
-            let header = set_cookie(&state.config.public_url, &signed_in.token);
-            let cookie = header
-                .to_str()
-                .expect("ASCII")
-                .split(';')
-                .next()
-                .expect("name=value")
-                .to_owned();
-            sessions.push((cookie, secret));
+            let upn = format!("bench{i:02}@woodgrove.test");
+            let name = format!("Bench {i}");
+            sessions.push(member_with_app(&state, &tenant, &upn, &name, clock.now()).await);
         }
         bench.serve();
 

@@ -11,16 +11,10 @@
 
 use std::sync::Arc;
 
-use app::auth::ssr::session::set_cookie;
-use app::auth::ssr::{start_session, Identity};
-use app::domain::{DisplayName, NewPassword, TenantSlug, TotpCode, Upn};
-use app::mfa::ssr::methods::{begin_totp, confirm_totp};
+use app::domain::TenantSlug;
 use app::mfa::ssr::totp::{code_at, TotpSecret, STEP_SECS};
 use app::ssr::clock::{Clock, SystemClock};
-use app::ssr::Actor;
-use app::users::ssr::{create_member, NewMember};
-use bench::{count_and_concurrency, ms, run, Bench};
-use secrecy::ExposeSecret;
+use bench::{count_and_concurrency, member_with_app, ms, run, Bench};
 
 struct Member {
     cookie: String,
@@ -41,48 +35,11 @@ async fn main() {
             .expect("tenant");
 
     // Members with an app and a session each, through the services.
-    let actor = Actor::cli();
-    let name = DisplayName::parse("Phone").expect("name");
     let mut members = Vec::with_capacity(count);
     for i in 0..count {
-        let new = NewMember {
-            upn: Upn::parse(&format!("member{i:05}@woodgrove.test")).expect("upn"),
-            display_name: DisplayName::parse(&format!("Member {i}")).expect("name"),
-            password: NewPassword::parse("correct horse battery staple".into()).expect("pw"),
-            is_admin: false,
-        };
-        let now = clock.now();
-        let user = create_member(&state.pool, &state.passwords, &tenant, new, &actor, now)
-            .await
-            .expect("member");
-        let key = &state.secret_key;
-        let enrolment = begin_totp(&state.pool, key, &tenant, &user, &name, now)
-            .await
-            .expect("app");
-        let secret = TotpSecret::from_base32(enrolment.secret_text.expose_secret()).expect("key");
-        let code = TotpCode::parse(&code_at(&secret, now)).expect("code");
-        confirm_totp(
-            &state.pool,
-            key,
-            &user,
-            &enrolment.method_id,
-            &code,
-            &actor,
-            now,
-        )
-        .await
-        .expect("confirmed");
-        let signed_in = start_session(&state, Identity::Member(user), None, None)
-            .await
-            .expect("session");
-        let header = set_cookie(&state.config.public_url, &signed_in.token);
-        let cookie = header
-            .to_str()
-            .expect("ASCII")
-            .split(';')
-            .next()
-            .expect("name=value")
-            .to_owned();
+        let upn = format!("member{i:05}@woodgrove.test");
+        let (cookie, secret) =
+            member_with_app(&state, &tenant, &upn, &format!("Member {i}"), clock.now()).await;
         members.push(Member { cookie, secret });
     }
     bench.serve();
