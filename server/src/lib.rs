@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod demo_rp;
 pub mod graph;
 pub mod oidc;
+pub mod posted_refusal;
 pub mod router;
 pub mod secret_key;
 pub mod startup;

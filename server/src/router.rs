@@ -1,6 +1,7 @@
 //! The HTTP surface: the Leptos pages and server functions, static files,
 //! `/healthz`, the REST API, and the layers every request passes (trace
-//! span, the REST API's error shape, body limit, CSRF guard).
+//! span, the REST API's error shape, body limit, CSRF guard, the guard on
+//! refusals carried in a page's address).
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
@@ -36,6 +37,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::csrf::check_origin,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::posted_refusal::guard,
         ))
         .layer(middleware::from_fn(limit_body_by_route))
         // The hard cap, also for bodies that do not declare their length.

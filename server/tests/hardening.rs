@@ -133,3 +133,94 @@ async fn password_length_counts_characters_on_every_path() {
         "checked, not refused as too long"
     );
 }
+
+/// What a link would carry to make a page show a message of its writer's.
+fn forged_refusal(message: &str) -> String {
+    use base64::Engine as _;
+    let error = AppError::Invalid {
+        field: String::new(),
+        message: message.to_owned(),
+    };
+    let json = serde_json::to_vec(&error).expect("json");
+    base64::engine::general_purpose::URL_SAFE.encode(json)
+}
+
+#[tokio::test]
+async fn a_refusal_written_into_a_link_is_never_shown() {
+    let app = spawn_app().await;
+    let lure = "Your password has expired. Reset it at https://evil.test";
+    let err = forged_refusal(lure);
+    let response = app
+        .page(
+            &format!("/signin?next=%2Fmyapps&__path=%2Fapi%2Fsign_in&__err={err}"),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = common::location(&response);
+    assert_eq!(location, app.url("/signin?next=%2Fmyapps"));
+    let page = app.page("/signin?next=%2Fmyapps", None).await;
+    assert!(!page.text().await.expect("a page").contains("evil.test"));
+
+    // A path that looks like another host stays a path on this one.
+    let response = app.page(&format!("//evil.test/?__err={err}"), None).await;
+    assert_eq!(common::location(&response), app.url("//evil.test/"));
+}
+
+#[tokio::test]
+async fn a_refusal_is_shown_once_to_the_browser_that_posted_the_form() {
+    use reqwest::header::{ACCEPT, COOKIE, REFERER};
+
+    let app = spawn_app().await;
+    let page = app.url("/signin?next=%2Fmyapps");
+    // A browser posting the sign-in form before the WASM has loaded.
+    let response = app
+        .client
+        .post(app.url("/api/sign_in"))
+        .header(ORIGIN, app.state.config.public_url.origin())
+        .header(ACCEPT, "text/html,application/xhtml+xml")
+        .header(REFERER, &page)
+        .form(&[("upn", "megan@woodgrove.test"), ("password", "not it")])
+        .send()
+        .await
+        .expect("request");
+    let back = common::location(&response);
+    let vouching = common::set_cookies(&response)
+        .into_iter()
+        .find(|cookie| cookie.starts_with("gatehouse_refusal="))
+        .expect("a cookie vouching for the refusal");
+    assert!(vouching.contains("HttpOnly"), "{vouching}");
+    let vouching = vouching.split(';').next().expect("name=value").to_owned();
+
+    let shown = app
+        .client
+        .get(&back)
+        .header(ACCEPT, "text/html")
+        .header(COOKIE, &vouching)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(shown.status(), StatusCode::OK);
+    assert!(
+        common::set_cookies(&shown)
+            .iter()
+            .any(|cookie| cookie.starts_with("gatehouse_refusal=;") && cookie.contains("Max-Age=0")),
+        "the cookie is spent"
+    );
+    let text = shown.text().await.expect("a page");
+    assert!(
+        text.contains("The user name or password is incorrect."),
+        "the refusal is on the page"
+    );
+
+    // Another browser (no cookie) following the same address sees the page
+    // without it.
+    let elsewhere = app
+        .client
+        .get(&back)
+        .header(ACCEPT, "text/html")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(common::location(&elsewhere), page);
+}
