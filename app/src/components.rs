@@ -115,6 +115,15 @@ pub fn encode_query_value(value: &str) -> String {
     utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
+/// True once the WASM has taken over the page: for a button whose answer is
+/// shown only once (a new secret or token), which must not be posted as a
+/// plain form, where nobody would ever see it.
+pub fn hydrated() -> Signal<bool> {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    hydrated.into()
+}
+
 /// Shows the refusal of `action`'s last answer in `refusal` (and clears
 /// it on a success), so a page with several actions has one place for the
 /// message.
@@ -128,4 +137,39 @@ where
             refusal.set(result.err());
         }
     });
+}
+
+/// The refusal of a form on this page posted before the WASM had loaded:
+/// the server function sent the browser back here with it in the address
+/// (`__path`, `__err`). The server shows a page with such an address only
+/// to the browser that posted the form (the `posted_refusal` layer of the
+/// server crate), so a link cannot put words of its own on a page.
+pub fn posted_refusal() -> Option<AppError> {
+    posted(None)
+}
+
+/// The refusal to show beside `action`'s form: of its last answer, or of the
+/// same form posted before the WASM had loaded.
+pub fn refusal_of<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let posted = posted(Some(S::PATH));
+    Signal::derive(move || match action.value().get() {
+        Some(result) => result.err(),
+        None => posted.clone(),
+    })
+}
+
+/// [`posted_refusal`], of the server function at `path` only if given.
+fn posted(path: Option<&str>) -> Option<AppError> {
+    let query = leptos_router::hooks::use_query_map();
+    let query = query.read_untracked();
+    if path.is_some_and(|path| query.get_str("__path") != Some(path)) {
+        return None;
+    }
+    query
+        .get_str("__err")
+        .map(leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err)
 }

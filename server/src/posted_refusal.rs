@@ -10,6 +10,11 @@
 //! hash, and a page asked for with an `__err` that the cookie does not vouch
 //! for is redirected to its address without it. The cookie is spent when the
 //! page is shown; a reload shows the page as it is.
+//!
+//! The redirect itself is made a `303 See Other` here, for every server
+//! function: server_fn leaves on it the status the refusal set (400, 403,
+//! 422 …), and a browser shows such a response as a page of JSON instead of
+//! following it.
 
 use axum::extract::{Request, State};
 use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
@@ -30,8 +35,8 @@ const PATH_PARAM: &str = "__path";
 /// Long enough for the redirect to be followed on a slow connection.
 const LIFETIME_SECS: i64 = 5 * 60;
 
-/// The layer: binds each refusal redirect to the browser it goes to, and
-/// lets a page show only a refusal its browser was sent.
+/// The layer: makes each refusal redirect one, binds it to the browser it
+/// goes to, and lets a page show only a refusal its browser was sent.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let public_url = &state.config.public_url;
     let shown = match error_param(request.uri()) {
@@ -47,6 +52,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     if shown {
         append_cookie(&mut response, cookie(public_url, String::new(), 0));
     } else if let Some(error) = redirected_refusal(&response) {
+        *response.status_mut() = StatusCode::SEE_OTHER;
         append_cookie(
             &mut response,
             cookie(public_url, token_hash(&error), LIFETIME_SECS),
@@ -63,11 +69,8 @@ fn error_param(uri: &Uri) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-/// The refusal a redirect sends the browser to show.
+/// The refusal a server function's redirect sends the browser to show.
 fn redirected_refusal(response: &Response) -> Option<String> {
-    if !response.status().is_redirection() {
-        return None;
-    }
     let location = response.headers().get(LOCATION)?.to_str().ok()?;
     let (_, query) = location.split_once('?')?;
     url::form_urlencoded::parse(query.as_bytes())

@@ -364,3 +364,33 @@ async fn passkey_steps_answer_only_their_own_user_and_session() {
     }
     assert!(!app.mfa_for("woodgrove", &megan).await.has_methods);
 }
+
+#[tokio::test]
+async fn before_the_wasm_loads_a_wrong_code_comes_back_beside_the_code_field() {
+    let app = spawn_app().await;
+    let first = app.signed_in("admin@woodgrove.test").await;
+    app.proof_up("woodgrove", &first).await;
+    let again = app.signed_in("admin@woodgrove.test").await;
+    let page = "/mfa/verify?tenant=woodgrove&next=%2Fmyapps";
+
+    let response = app
+        .post_before_wasm(
+            "mfa_verify",
+            &[
+                ("tenant", "woodgrove"),
+                ("code", "000000"),
+                ("next", "/myapps"),
+            ],
+            Some(&again),
+            page,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let html = app.follow_back(&response, Some(&again)).await;
+    let shown = html_escape::encode_text(REFUSED).into_owned();
+    assert_eq!(
+        html.matches(&shown).count(),
+        1,
+        "beside the code field, not the recovery code's: {html}"
+    );
+}

@@ -4,7 +4,7 @@
 //! that tenant: an id of another tenant's application is not found.
 //!
 //! The forms that change an application work before the WASM has loaded
-//! (`keep_form_redirect`); the two whose answer carries a secret to show
+//! (posted as plain forms, they come back to the page); the two whose answer carries a secret to show
 //! once — registering and a new secret — wait for it.
 
 use leptos::prelude::*;
@@ -104,39 +104,31 @@ pub async fn save_application(
 ) -> Result<(), AppError> {
     use super::ssr::ApplicationChange;
     use crate::domain::{ApplicationName, RedirectUris};
-    use crate::ssr::request::{fail, keep_form_redirect, respond, Request};
+    use crate::ssr::request::{fail, respond, Request};
 
-    keep_form_redirect(
-        async {
-            let request = Request::current()?;
-            let admin = request.admin(&slug).await?;
-            let change = ApplicationChange {
-                name: Some(
-                    ApplicationName::parse(&name)
-                        .map_err(|e| fail(AppError::invalid("name", e)))?,
-                ),
-                redirect_uris: Some(
-                    RedirectUris::from_lines(&redirect_uris)
-                        .map_err(|e| fail(AppError::invalid("redirect_uris", e)))?,
-                ),
-                assignment_required: Some(assignment_required.is_some()),
-            };
-            let state = &request.state;
-            respond(
-                super::ssr::update_application(
-                    &state.pool,
-                    &admin.tenant,
-                    &id,
-                    &change,
-                    &admin.actor,
-                    state.now(),
-                )
-                .await,
-            )?;
-            Ok(())
-        }
+    let request = Request::current()?;
+    let admin = request.admin(&slug).await?;
+    let change = ApplicationChange {
+        name: Some(ApplicationName::parse(&name).map_err(|e| fail(AppError::invalid("name", e)))?),
+        redirect_uris: Some(
+            RedirectUris::from_lines(&redirect_uris)
+                .map_err(|e| fail(AppError::invalid("redirect_uris", e)))?,
+        ),
+        assignment_required: Some(assignment_required.is_some()),
+    };
+    let state = &request.state;
+    respond(
+        super::ssr::update_application(
+            &state.pool,
+            &admin.tenant,
+            &id,
+            &change,
+            &admin.actor,
+            state.now(),
+        )
         .await,
-    )
+    )?;
+    Ok(())
 }
 
 /// Gives a confidential client a new secret, shown once in the answer; the
@@ -172,37 +164,26 @@ pub async fn delete_application(
     id: String,
     confirm: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::request::{fail, keep_form_redirect, respond, Request};
+    use crate::ssr::request::{fail, respond, Request};
 
-    keep_form_redirect(
-        async {
-            let request = Request::current()?;
-            let admin = request.admin(&slug).await?;
-            if confirm.is_none() {
-                return Err(fail(AppError::Invalid {
-                    field: "confirm".into(),
-                    message: "Tick the box to confirm that the application goes.".into(),
-                }));
-            }
-            let state = &request.state;
-            respond(
-                super::ssr::delete_application(
-                    &state.pool,
-                    &admin.tenant,
-                    &id,
-                    &admin.actor,
-                    state.now(),
-                )
-                .await,
-            )?;
-            leptos_axum::redirect(&format!(
-                "/t/{}/admin/applications",
-                admin.tenant.slug.as_str()
-            ));
-            Ok(())
-        }
-        .await,
-    )
+    let request = Request::current()?;
+    let admin = request.admin(&slug).await?;
+    if confirm.is_none() {
+        return Err(fail(AppError::Invalid {
+            field: "confirm".into(),
+            message: "Tick the box to confirm that the application goes.".into(),
+        }));
+    }
+    let state = &request.state;
+    respond(
+        super::ssr::delete_application(&state.pool, &admin.tenant, &id, &admin.actor, state.now())
+            .await,
+    )?;
+    leptos_axum::redirect(&format!(
+        "/t/{}/admin/applications",
+        admin.tenant.slug.as_str()
+    ));
+    Ok(())
 }
 
 /// Assigns a user of the tenant, named by UPN (or object id).
@@ -213,29 +194,24 @@ pub async fn assign_application_user(
     user: String,
 ) -> Result<(), AppError> {
     use super::ssr::UserRef;
-    use crate::ssr::request::{fail, keep_form_redirect, respond, Request};
+    use crate::ssr::request::{fail, respond, Request};
 
-    keep_form_redirect(
-        async {
-            let request = Request::current()?;
-            let admin = request.admin(&slug).await?;
-            let user = UserRef::parse(&user).map_err(|e| fail(AppError::invalid("user", e)))?;
-            let state = &request.state;
-            respond(
-                super::ssr::assign_user(
-                    &state.pool,
-                    &admin.tenant,
-                    &id,
-                    &user,
-                    &admin.actor,
-                    state.now(),
-                )
-                .await,
-            )?;
-            Ok(())
-        }
+    let request = Request::current()?;
+    let admin = request.admin(&slug).await?;
+    let user = UserRef::parse(&user).map_err(|e| fail(AppError::invalid("user", e)))?;
+    let state = &request.state;
+    respond(
+        super::ssr::assign_user(
+            &state.pool,
+            &admin.tenant,
+            &id,
+            &user,
+            &admin.actor,
+            state.now(),
+        )
         .await,
-    )
+    )?;
+    Ok(())
 }
 
 /// Removes a user's assignment.
@@ -246,25 +222,20 @@ pub async fn unassign_application_user(
     user_id: String,
 ) -> Result<(), AppError> {
     use super::ssr::UserRef;
-    use crate::ssr::request::{keep_form_redirect, respond, Request};
+    use crate::ssr::request::{respond, Request};
 
-    keep_form_redirect(
-        async {
-            let request = Request::current()?;
-            let admin = request.admin(&slug).await?;
-            let state = &request.state;
-            respond(
-                super::ssr::unassign_user(
-                    &state.pool,
-                    &admin.tenant,
-                    &id,
-                    &UserRef::Id(user_id),
-                    &admin.actor,
-                    state.now(),
-                )
-                .await,
-            )
-        }
+    let request = Request::current()?;
+    let admin = request.admin(&slug).await?;
+    let state = &request.state;
+    respond(
+        super::ssr::unassign_user(
+            &state.pool,
+            &admin.tenant,
+            &id,
+            &UserRef::Id(user_id),
+            &admin.actor,
+            state.now(),
+        )
         .await,
     )
 }

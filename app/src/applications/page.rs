@@ -10,25 +10,17 @@
 //! the WASM has loaded: a refusal comes back in the URL (`__err`).
 
 use leptos::prelude::*;
-use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 use super::api::{
     application_details, list_applications, AssignApplicationUser, CreateApplication,
     DeleteApplication, NewClientSecret, SaveApplication, UnassignApplicationUser,
 };
 use super::{ApplicationView, ClientCredentials};
-use crate::components::{ErrorPage, FieldError};
+use crate::components::{hydrated, keep_refusal, posted_refusal, ErrorPage, FieldError};
 use crate::domain::{ClientType, UserType, MAX_REDIRECT_URIS};
 use crate::error::AppError;
-
-/// True once the WASM has taken over the page.
-fn hydrated() -> RwSignal<bool> {
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    hydrated
-}
 
 /// A refusal not shown beside one of `fields`, as an alert.
 fn other_error(
@@ -241,38 +233,12 @@ pub fn ApplicationPage() -> impl IntoView {
     );
     // The last refusal: of a form posted without the WASM (in the URL),
     // then of whichever action answered last.
-    let query = use_query_map();
-    let refusal = RwSignal::new(
-        query
-            .read_untracked()
-            .get("__err")
-            .map(|err| ServerFnUrlError::<AppError>::decode_err(&err)),
-    );
-    Effect::new(move |_| {
-        if let Some(result) = actions.save.value().get() {
-            refusal.set(result.err());
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = actions.new_secret.value().get() {
-            refusal.set(result.err());
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = actions.delete.value().get() {
-            refusal.set(result.err());
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = actions.assign.value().get() {
-            refusal.set(result.err());
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = actions.unassign.value().get() {
-            refusal.set(result.err());
-        }
-    });
+    let refusal = RwSignal::new(posted_refusal());
+    keep_refusal(actions.save, refusal);
+    keep_refusal(actions.new_secret, refusal);
+    keep_refusal(actions.delete, refusal);
+    keep_refusal(actions.assign, refusal);
+    keep_refusal(actions.unassign, refusal);
     view! {
         <Suspense fallback=|| {
             view! { <p class="loading">"Loading…"</p> }

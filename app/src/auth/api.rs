@@ -10,13 +10,6 @@ use crate::error::AppError;
 /// and redirects to `next` (a local path) or the person's start page.
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(upn: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    // A refusal of the form posted before the WASM loads goes back to the
-    // page, the error in its URL, rather than as a page of JSON.
-    crate::ssr::request::keep_form_redirect(sign_in_with(upn, password, next).await)
-}
-
-#[cfg(feature = "ssr")]
-async fn sign_in_with(upn: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::domain::{is_local_path, Password, Upn};
     use crate::ssr::request::{fail, respond, Request};
 

@@ -3,12 +3,11 @@
 //! the WebAssembly: a refusal then comes back in the page's URL.
 
 use leptos::prelude::*;
-use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::api::SignIn;
-use crate::components::FieldError;
+use crate::components::{refusal_of, FieldError};
 use crate::error::AppError;
 
 #[component]
@@ -21,14 +20,7 @@ pub fn SignInPage() -> impl IntoView {
     let signed_out = move || query.read().get("signed_out").is_some();
     // The refusal of the last try: of a form posted before the WASM loaded
     // (in the URL the server sent the browser back to), or of the action.
-    let posted = query
-        .read_untracked()
-        .get("__err")
-        .map(|err| ServerFnUrlError::<AppError>::decode_err(&err));
-    let error = Signal::derive(move || match action.value().get() {
-        Some(result) => result.err(),
-        None => posted.clone(),
-    });
+    let error = refusal_of(action);
     let field_error = move |name: &'static str| {
         Signal::derive(move || error.get().and_then(|e| e.for_field(name)))
     };

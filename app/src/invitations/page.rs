@@ -10,7 +10,7 @@ use super::api::{
     list_invitations, BulkInvite, InviteGuest, ResendInvitation, ResetRedemption, RevokeInvitation,
 };
 use super::InvitationStatus;
-use crate::components::{encode_query_value, ErrorPage, FieldError};
+use crate::components::{encode_query_value, refusal_of, ErrorPage, FieldError};
 use crate::error::AppError;
 
 /// The invite form: address, name, where to land, a personal message, and
@@ -24,20 +24,13 @@ pub fn InviteForm(
     #[prop(optional)]
     admin: bool,
 ) -> impl IntoView {
+    let refusal = refusal_of(action);
     let error = move |name: &'static str| {
-        Signal::derive(move || {
-            action
-                .value()
-                .get()
-                .and_then(Result::err)
-                .and_then(|e| e.for_field(name))
-        })
+        Signal::derive(move || refusal.get().and_then(|e| e.for_field(name)))
     };
     let other_error = move || {
-        action
-            .value()
+        refusal
             .get()
-            .and_then(Result::err)
             .filter(|e| !matches!(e, AppError::Invalid { field, .. } if !field.is_empty()))
             .map(|e| {
                 view! {
@@ -267,13 +260,11 @@ pub fn InvitationsPage() -> impl IntoView {
             },
         )
     };
+    let row_refusals = [refusal_of(resend), refusal_of(revoke), refusal_of(reset)];
     let row_error = move || {
-        resend
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| revoke.value().get().and_then(Result::err))
-            .or_else(|| reset.value().get().and_then(Result::err))
+        row_refusals
+            .iter()
+            .find_map(|refusal| refusal.get())
             .map(|e| {
                 view! {
                     <p class="alert" role="alert">

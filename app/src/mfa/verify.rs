@@ -2,7 +2,8 @@
 //! registered passkey or security key, a code from a registered
 //! authenticator app, or a recovery code. Someone with no method yet is
 //! sent to proof-up instead. The code forms post to server functions, so
-//! they work before the WebAssembly loads; a passkey needs it.
+//! they work before the WebAssembly loads (a refusal comes back in the
+//! address); a passkey needs it.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,7 +13,7 @@ use leptos_router::hooks::{use_location, use_query_map};
 use super::api::{mfa_for_tenant, MfaRecover, MfaVerify};
 use super::passkey::PasskeyChallenge;
 use super::{MethodKind, MfaContext};
-use crate::components::{current_path, encode_query_value, ErrorPage, FieldError};
+use crate::components::{current_path, encode_query_value, refusal_of, ErrorPage, FieldError};
 use crate::error::AppError;
 
 #[component]
@@ -51,20 +52,8 @@ pub fn MfaVerifyPage() -> impl IntoView {
 fn Challenge(context: MfaContext) -> impl IntoView {
     let verify = ServerAction::<MfaVerify>::new();
     let recover = ServerAction::<MfaRecover>::new();
-    let code_error = Signal::derive(move || {
-        verify
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    });
-    let recovery_error = Signal::derive(move || {
-        recover
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    });
+    let code_error = error_text(refusal_of(verify));
+    let recovery_error = error_text(refusal_of(recover));
     let MfaContext {
         tenant_slug,
         tenant_name,
@@ -118,4 +107,8 @@ fn Challenge(context: MfaContext) -> impl IntoView {
             </details>
         </section>
     }
+}
+
+fn error_text(refusal: Signal<Option<AppError>>) -> Signal<Option<String>> {
+    Signal::derive(move || refusal.get().map(|error| error.to_string()))
 }

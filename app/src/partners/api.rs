@@ -24,24 +24,19 @@ pub async fn set_default_partner_trust(
     slug: String,
     trust_mfa: Option<String>,
 ) -> Result<bool, AppError> {
-    use crate::ssr::request::{keep_form_redirect, respond, Request};
+    use crate::ssr::request::{respond, Request};
 
-    keep_form_redirect(
-        async {
-            let request = Request::current()?;
-            let admin = request.admin(&slug).await?;
-            let state = &request.state;
-            respond(
-                super::ssr::set_default_trust(
-                    &state.pool,
-                    &admin.tenant,
-                    trust_mfa.is_some(),
-                    &admin.actor,
-                    state.now(),
-                )
-                .await,
-            )
-        }
+    let request = Request::current()?;
+    let admin = request.admin(&slug).await?;
+    let state = &request.state;
+    respond(
+        super::ssr::set_default_trust(
+            &state.pool,
+            &admin.tenant,
+            trust_mfa.is_some(),
+            &admin.actor,
+            state.now(),
+        )
         .await,
     )
 }
@@ -54,57 +49,47 @@ pub async fn set_partner_trust(
     partner: String,
     trust_mfa: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::request::{fail, keep_form_redirect, respond, Request};
+    use crate::ssr::request::{fail, respond, Request};
 
-    keep_form_redirect(
-        async {
-            let request = Request::current()?;
-            let admin = request.admin(&slug).await?;
-            if partner.trim().is_empty() {
-                return Err(fail(AppError::Invalid {
-                    field: "tenantId".into(),
-                    message: "Enter the partner tenant's domain, like contoso.test.".into(),
-                }));
-            }
-            let state = &request.state;
-            respond(
-                super::ssr::set_partner_trust(
-                    &state.pool,
-                    &admin.tenant,
-                    &partner,
-                    trust_mfa.is_some(),
-                    &admin.actor,
-                    state.now(),
-                )
-                .await,
-            )
-            .map(drop)
-        }
+    let request = Request::current()?;
+    let admin = request.admin(&slug).await?;
+    if partner.trim().is_empty() {
+        return Err(fail(AppError::Invalid {
+            field: "tenantId".into(),
+            message: "Enter the partner tenant's domain, like contoso.test.".into(),
+        }));
+    }
+    let state = &request.state;
+    respond(
+        super::ssr::set_partner_trust(
+            &state.pool,
+            &admin.tenant,
+            &partner,
+            trust_mfa.is_some(),
+            &admin.actor,
+            state.now(),
+        )
         .await,
     )
+    .map(drop)
 }
 
 /// Removes the partner's own setting; the default applies to it again.
 #[server(endpoint = "remove_partner")]
 pub async fn remove_partner(slug: String, partner: String) -> Result<(), AppError> {
-    use crate::ssr::request::{keep_form_redirect, respond, Request};
+    use crate::ssr::request::{respond, Request};
 
-    keep_form_redirect(
-        async {
-            let request = Request::current()?;
-            let admin = request.admin(&slug).await?;
-            let state = &request.state;
-            respond(
-                super::ssr::remove_partner(
-                    &state.pool,
-                    &admin.tenant,
-                    &partner,
-                    &admin.actor,
-                    state.now(),
-                )
-                .await,
-            )
-        }
+    let request = Request::current()?;
+    let admin = request.admin(&slug).await?;
+    let state = &request.state;
+    respond(
+        super::ssr::remove_partner(
+            &state.pool,
+            &admin.tenant,
+            &partner,
+            &admin.actor,
+            state.now(),
+        )
         .await,
     )
 }

@@ -4,13 +4,12 @@
 //! works before the WebAssembly loads.
 
 use leptos::prelude::*;
-use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 use super::api::{partner_overview, RemovePartner, SetDefaultPartnerTrust, SetPartnerTrust};
 use super::{PartnerView, PartnersView};
-use crate::components::{ErrorPage, FieldError};
+use crate::components::{posted_refusal, ErrorPage, FieldError};
 use crate::error::AppError;
 
 #[component]
@@ -28,11 +27,7 @@ pub fn PartnersPage() -> impl IntoView {
         },
         |(slug, _)| partner_overview(slug),
     );
-    let query = use_query_map();
-    let posted = query
-        .read_untracked()
-        .get("__err")
-        .map(|err| ServerFnUrlError::<AppError>::decode_err(&err));
+    let posted = posted_refusal();
     let refusal = Signal::derive(move || {
         let last = set_partner
             .value()

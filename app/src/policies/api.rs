@@ -49,62 +49,52 @@ pub async fn save_policy(
     use super::ssr::{create_policy, update_policy, Applications, Grant, Include, NewPolicy};
     use super::{IncludeUsers, MfaFreshness, PolicyState};
     use crate::domain::DisplayName;
-    use crate::ssr::request::{fail, keep_form_redirect, respond, Request};
+    use crate::ssr::request::{fail, respond, Request};
 
-    keep_form_redirect(
-        async {
-            let request = Request::current()?;
-            let admin = request.admin(&slug).await?;
-            let field = |field: &'static str| {
-                move |e: crate::domain::ParseError| fail(AppError::invalid(field, e))
-            };
-            let include = match IncludeUsers::parse(&include).map_err(field("includeUsers"))? {
-                IncludeUsers::All => Include::All,
-                IncludeUsers::Guests => Include::Guests,
-                IncludeUsers::Members => Include::Members,
-                IncludeUsers::Listed => Include::Listed(
-                    user_lines(included_users.as_deref()).map_err(field("includeUsers"))?,
-                ),
-            };
-            let applications = match applications.as_str() {
-                "all" => Applications::All,
-                "listed" => Applications::Listed(application_ids.unwrap_or_default()),
-                _ => {
-                    return Err(fail(AppError::Invalid {
-                        field: "includeApplications".into(),
-                        message: "Choose all applications or listed ones.".into(),
-                    }))
-                }
-            };
-            let new = NewPolicy {
-                name: DisplayName::parse(&name).map_err(field("displayName"))?,
-                state: PolicyState::parse(&state).map_err(field("state"))?,
-                include,
-                exclude: user_lines(excluded_users.as_deref()).map_err(field("excludeUsers"))?,
-                applications,
-                grant: Grant {
-                    require_mfa: require_mfa.is_some(),
-                    phishing_resistant_only: phishing_resistant_only.is_some(),
-                },
-                mfa_freshness: match mfa_freshness_minutes.as_deref().map(str::trim) {
-                    None | Some("") => None,
-                    Some(minutes) => {
-                        Some(MfaFreshness::parse(minutes).map_err(field("signInFrequency"))?)
-                    }
-                },
-            };
-            let state = &request.state;
-            let (tenant, actor) = (&admin.tenant, &admin.actor);
-            let policy = match id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
-                None => create_policy(&state.pool, tenant, new, actor, state.now()).await,
-                Some(id) => {
-                    update_policy(&state.pool, tenant, id, new.into(), actor, state.now()).await
-                }
-            };
-            Ok(respond(policy)?.id)
+    let request = Request::current()?;
+    let admin = request.admin(&slug).await?;
+    let field =
+        |field: &'static str| move |e: crate::domain::ParseError| fail(AppError::invalid(field, e));
+    let include = match IncludeUsers::parse(&include).map_err(field("includeUsers"))? {
+        IncludeUsers::All => Include::All,
+        IncludeUsers::Guests => Include::Guests,
+        IncludeUsers::Members => Include::Members,
+        IncludeUsers::Listed => {
+            Include::Listed(user_lines(included_users.as_deref()).map_err(field("includeUsers"))?)
         }
-        .await,
-    )
+    };
+    let applications = match applications.as_str() {
+        "all" => Applications::All,
+        "listed" => Applications::Listed(application_ids.unwrap_or_default()),
+        _ => {
+            return Err(fail(AppError::Invalid {
+                field: "includeApplications".into(),
+                message: "Choose all applications or listed ones.".into(),
+            }))
+        }
+    };
+    let new = NewPolicy {
+        name: DisplayName::parse(&name).map_err(field("displayName"))?,
+        state: PolicyState::parse(&state).map_err(field("state"))?,
+        include,
+        exclude: user_lines(excluded_users.as_deref()).map_err(field("excludeUsers"))?,
+        applications,
+        grant: Grant {
+            require_mfa: require_mfa.is_some(),
+            phishing_resistant_only: phishing_resistant_only.is_some(),
+        },
+        mfa_freshness: match mfa_freshness_minutes.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(minutes) => Some(MfaFreshness::parse(minutes).map_err(field("signInFrequency"))?),
+        },
+    };
+    let state = &request.state;
+    let (tenant, actor) = (&admin.tenant, &admin.actor);
+    let policy = match id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
+        None => create_policy(&state.pool, tenant, new, actor, state.now()).await,
+        Some(id) => update_policy(&state.pool, tenant, id, new.into(), actor, state.now()).await,
+    };
+    Ok(respond(policy)?.id)
 }
 
 /// Users typed one per line (commas and blanks separate too).
@@ -119,25 +109,13 @@ fn user_lines(text: Option<&str>) -> Result<Vec<super::ssr::UserRef>, crate::dom
 
 #[server(endpoint = "delete_policy")]
 pub async fn delete_policy(slug: String, id: String) -> Result<(), AppError> {
-    use crate::ssr::request::{keep_form_redirect, respond, Request};
+    use crate::ssr::request::{respond, Request};
 
-    keep_form_redirect(
-        async {
-            let request = Request::current()?;
-            let admin = request.admin(&slug).await?;
-            let state = &request.state;
-            respond(
-                super::ssr::delete_policy(
-                    &state.pool,
-                    &admin.tenant,
-                    &id,
-                    &admin.actor,
-                    state.now(),
-                )
-                .await,
-            )
-        }
-        .await,
+    let request = Request::current()?;
+    let admin = request.admin(&slug).await?;
+    let state = &request.state;
+    respond(
+        super::ssr::delete_policy(&state.pool, &admin.tenant, &id, &admin.actor, state.now()).await,
     )
 }
 
@@ -152,34 +130,28 @@ pub async fn set_application_requires_mfa(
     on: bool,
 ) -> Result<bool, AppError> {
     use crate::ssr::db;
-    use crate::ssr::request::{keep_form_redirect, respond, Request};
+    use crate::ssr::request::{respond, Request};
 
-    keep_form_redirect(
-        async {
-            let request = Request::current()?;
-            let admin = request.admin(&slug).await?;
-            let state = &request.state;
-            let now = state.now();
-            let policy = respond(
-                db::write(&state.pool, async |tx| {
-                    super::ssr::require_mfa_for_application(
-                        tx,
-                        &admin.tenant,
-                        &admin.actor,
-                        &application_id,
-                        on,
-                        now,
-                    )
-                    .await
-                })
-                .await,
-            )?;
-            Ok(policy.is_some_and(|policy| {
-                policy.state == super::PolicyState::On && policy.grant.require_mfa
-            }))
-        }
+    let request = Request::current()?;
+    let admin = request.admin(&slug).await?;
+    let state = &request.state;
+    let now = state.now();
+    let policy = respond(
+        db::write(&state.pool, async |tx| {
+            super::ssr::require_mfa_for_application(
+                tx,
+                &admin.tenant,
+                &admin.actor,
+                &application_id,
+                on,
+                now,
+            )
+            .await
+        })
         .await,
-    )
+    )?;
+    Ok(policy
+        .is_some_and(|policy| policy.state == super::PolicyState::On && policy.grant.require_mfa))
 }
 
 /// Whether the *Require MFA* switch of the application is on.

@@ -4,14 +4,13 @@
 //! WebAssembly loads; a refusal comes back in the URL (`__err`).
 
 use leptos::prelude::*;
-use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{policies_overview, DeletePolicy, SavePolicy};
 use super::{ApplicationChoice, IncludeUsers, PoliciesView, PolicyState, PolicyView};
-use crate::components::{ErrorPage, FieldError};
+use crate::components::{posted_refusal, ErrorPage, FieldError};
 use crate::error::AppError;
 
 /// The fields the service names in its errors, shown beside their inputs.
@@ -39,10 +38,7 @@ pub fn PoliciesPage() -> impl IntoView {
     );
     // A refusal: of a form posted without the WASM (in the URL), or of the
     // last save or delete.
-    let posted = query
-        .read_untracked()
-        .get("__err")
-        .map(|err| ServerFnUrlError::<AppError>::decode_err(&err));
+    let posted = posted_refusal();
     let refusal = Signal::derive(move || {
         let last = save
             .value()

@@ -263,13 +263,6 @@ pub async fn pending_invitation_info(tenant: String) -> Result<InvitationView, A
 /// local path — the application's sign-in, which now finds the guest.
 #[server(endpoint = "accept_pending_invitation")]
 pub async fn accept_pending_invitation(tenant: String, next: String) -> Result<(), AppError> {
-    // A refusal of the form posted before the WASM loads goes back to the
-    // page, the error in its URL, rather than as a page of JSON.
-    crate::ssr::request::keep_form_redirect(accept_pending_with(tenant, next).await)
-}
-
-#[cfg(feature = "ssr")]
-async fn accept_pending_with(tenant: String, next: String) -> Result<(), AppError> {
     use crate::ssr::request::{fail, respond, Request};
 
     let request = Request::current()?;

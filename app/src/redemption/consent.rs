@@ -6,7 +6,6 @@
 //! WebAssembly loads; a refusal then comes back in the page's URL.
 
 use leptos::prelude::*;
-use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -14,7 +13,7 @@ use leptos_router::hooks::{use_location, use_query_map};
 use super::api::{pending_invitation_info, AcceptPendingInvitation};
 use super::page::{form_error, AcceptOrCancel, InvitationCard, ReviewPermissions};
 use super::InvitationView;
-use crate::components::{current_path, encode_query_value, ErrorPage};
+use crate::components::{current_path, encode_query_value, posted_refusal, ErrorPage};
 use crate::error::AppError;
 
 #[component]
@@ -56,10 +55,7 @@ fn SignInFirst() -> impl IntoView {
 fn JustInTimeConsent(invitation: InvitationView, tenant: String, next: String) -> impl IntoView {
     let accept = ServerAction::<AcceptPendingInvitation>::new();
     // The refusal of a form posted before the WASM loaded is in the URL.
-    let posted = use_query_map()
-        .read_untracked()
-        .get("__err")
-        .map(|err| ServerFnUrlError::<AppError>::decode_err(&err));
+    let posted = posted_refusal();
     let outcome = move || accept.value().get().or_else(|| posted.clone().map(Err));
     let after = "After accepting you will go on signing in to the application.".to_owned();
     view! {

@@ -126,31 +126,26 @@ pub async fn rename_mfa_method(
 ) -> Result<(), AppError> {
     use crate::domain::DisplayName;
     use crate::mfa::ssr::manage::rename_method;
-    use crate::ssr::request::{fail, keep_form_redirect, respond, Request};
+    use crate::ssr::request::{fail, respond, Request};
 
-    keep_form_redirect(
-        async move {
-            let request = Request::current()?;
-            let subject = subject(&request, &tenant).await?;
-            let name = DisplayName::parse(&name).map_err(|e| fail(AppError::invalid("name", e)))?;
-            stepped_up(&request, &subject).await?;
-            let state = &request.state;
-            respond(
-                rename_method(
-                    &state.pool,
-                    &subject.tenant,
-                    &subject.user,
-                    &method_id,
-                    &name,
-                    &subject.actor,
-                    state.now(),
-                )
-                .await,
-            )?;
-            Ok(())
-        }
+    let request = Request::current()?;
+    let subject = subject(&request, &tenant).await?;
+    let name = DisplayName::parse(&name).map_err(|e| fail(AppError::invalid("name", e)))?;
+    stepped_up(&request, &subject).await?;
+    let state = &request.state;
+    respond(
+        rename_method(
+            &state.pool,
+            &subject.tenant,
+            &subject.user,
+            &method_id,
+            &name,
+            &subject.actor,
+            state.now(),
+        )
         .await,
-    )
+    )?;
+    Ok(())
 }
 
 /// Removes one of the caller's methods with `tenant`; not the last while
@@ -158,29 +153,24 @@ pub async fn rename_mfa_method(
 #[server(endpoint = "remove_mfa_method")]
 pub async fn remove_mfa_method(tenant: String, method_id: String) -> Result<(), AppError> {
     use crate::mfa::ssr::manage::remove_method;
-    use crate::ssr::request::{keep_form_redirect, respond, Request};
+    use crate::ssr::request::{respond, Request};
 
-    keep_form_redirect(
-        async move {
-            let request = Request::current()?;
-            let subject = subject(&request, &tenant).await?;
-            stepped_up(&request, &subject).await?;
-            let state = &request.state;
-            respond(
-                remove_method(
-                    &state.pool,
-                    &subject.tenant,
-                    &subject.user,
-                    &method_id,
-                    &subject.actor,
-                    state.now(),
-                )
-                .await,
-            )?;
-            Ok(())
-        }
+    let request = Request::current()?;
+    let subject = subject(&request, &tenant).await?;
+    stepped_up(&request, &subject).await?;
+    let state = &request.state;
+    respond(
+        remove_method(
+            &state.pool,
+            &subject.tenant,
+            &subject.user,
+            &method_id,
+            &subject.actor,
+            state.now(),
+        )
         .await,
-    )
+    )?;
+    Ok(())
 }
 
 /// Replaces the caller's recovery codes with `tenant` by a new set, which
@@ -188,53 +178,37 @@ pub async fn remove_mfa_method(tenant: String, method_id: String) -> Result<(), 
 #[server(endpoint = "new_recovery_codes")]
 pub async fn new_recovery_codes(tenant: String) -> Result<Vec<String>, AppError> {
     use crate::mfa::ssr::manage::regenerate_recovery_codes;
-    use crate::ssr::request::{keep_form_redirect, respond, Request};
+    use crate::ssr::request::{respond, Request};
 
-    keep_form_redirect(
-        async move {
-            let request = Request::current()?;
-            let subject = subject(&request, &tenant).await?;
-            stepped_up(&request, &subject).await?;
-            let state = &request.state;
-            let codes = respond(
-                regenerate_recovery_codes(
-                    &state.pool,
-                    &state.secret_key,
-                    &subject.tenant,
-                    &subject.user,
-                    &subject.actor,
-                    state.now(),
-                )
-                .await,
-            )?;
-            Ok(codes.iter().map(|code| code.expose().to_owned()).collect())
-        }
+    let request = Request::current()?;
+    let subject = subject(&request, &tenant).await?;
+    stepped_up(&request, &subject).await?;
+    let state = &request.state;
+    let codes = respond(
+        regenerate_recovery_codes(
+            &state.pool,
+            &state.secret_key,
+            &subject.tenant,
+            &subject.user,
+            &subject.actor,
+            state.now(),
+        )
         .await,
-    )
+    )?;
+    Ok(codes.iter().map(|code| code.expose().to_owned()).collect())
 }
 
 /// Ends another of the caller's own sessions, named by its handle from the
 /// page; not the current one (signing out does that).
 #[server(endpoint = "end_other_session")]
 pub async fn end_other_session(session: String) -> Result<(), AppError> {
-    use crate::ssr::request::{keep_form_redirect, respond, Request};
+    use crate::ssr::request::{respond, Request};
 
-    keep_form_redirect(
-        async move {
-            let request = Request::current()?;
-            let (principal, actor) = request.require_actor().await?;
-            let state = &request.state;
-            respond(
-                crate::auth::ssr::end_other_session(
-                    &state.pool,
-                    &principal,
-                    &session,
-                    &actor,
-                    state.now(),
-                )
-                .await,
-            )
-        }
-        .await,
+    let request = Request::current()?;
+    let (principal, actor) = request.require_actor().await?;
+    let state = &request.state;
+    respond(
+        crate::auth::ssr::end_other_session(&state.pool, &principal, &session, &actor, state.now())
+            .await,
     )
 }

@@ -12,7 +12,6 @@
 //! `/mfa/verify` and back here.
 
 use leptos::prelude::*;
-use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -21,7 +20,9 @@ use super::api::{
     security_info, EndOtherSession, NewRecoveryCodes, RemoveMfaMethod, RenameMfaMethod,
 };
 use super::{MethodRow, SecurityInfoView, SessionRow, TenantSecurity};
-use crate::components::{current_path, encode_query_value, ErrorPage};
+use crate::components::{
+    current_path, encode_query_value, hydrated, keep_refusal, posted_refusal, ErrorPage,
+};
 use crate::domain::UserType;
 use crate::error::AppError;
 use crate::mfa::recovery_codes::RecoveryCodes;
@@ -61,32 +62,11 @@ pub fn SecurityInfoPage() -> impl IntoView {
     );
     // The last refusal: of a form posted without the WASM (in the URL), then
     // of whichever action answered last.
-    let refusal = RwSignal::new(
-        query
-            .read_untracked()
-            .get("__err")
-            .map(|err| ServerFnUrlError::<AppError>::decode_err(&err)),
-    );
-    Effect::new(move |_| {
-        if let Some(result) = actions.rename.value().get() {
-            refusal.set(result.err());
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = actions.remove.value().get() {
-            refusal.set(result.err());
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = actions.regenerate.value().get() {
-            refusal.set(result.err());
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = actions.end_session.value().get() {
-            refusal.set(result.err());
-        }
-    });
+    let refusal = RwSignal::new(posted_refusal());
+    keep_refusal(actions.rename, refusal);
+    keep_refusal(actions.remove, refusal);
+    keep_refusal(actions.regenerate, refusal);
+    keep_refusal(actions.end_session, refusal);
     let location = use_location();
 
     view! {
@@ -204,8 +184,7 @@ fn TenantMethods(
                 }
             })
     };
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = hydrated();
     let new_codes = move || {
         actions
             .regenerate

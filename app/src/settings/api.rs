@@ -27,46 +27,38 @@ pub async fn save_tenant_settings(
     privacy_url: String,
 ) -> Result<SettingsView, AppError> {
     use crate::domain::PrivacyUrl;
-    use crate::ssr::request::{fail, keep_form_redirect, respond, Request};
+    use crate::ssr::request::{fail, respond, Request};
     use crate::tenants::ssr::{update_settings, SettingsChange};
 
-    keep_form_redirect(
-        async {
-            let request = Request::current()?;
-            let admin = request.admin(&slug).await?;
-            let days = invitation_ttl_days.trim().parse::<i64>().map_err(|_| {
-                fail(AppError::Invalid {
-                    field: "invitation_ttl_days".into(),
-                    message: "Enter a number of days from 1 to 365.".into(),
-                })
-            })?;
-            let privacy_url = match privacy_url.trim() {
-                "" => None,
-                url => Some(
-                    PrivacyUrl::parse(url)
-                        .map_err(|e| fail(AppError::invalid("privacy_url", e)))?,
-                ),
-            };
-            let change = SettingsChange {
-                members_can_invite: Some(members_can_invite.is_some()),
-                email_otp_enabled: Some(email_otp_enabled.is_some()),
-                security_defaults: Some(security_defaults.is_some()),
-                invitation_ttl_days: Some(days),
-                privacy_url: Some(privacy_url),
-            };
-            let state = &request.state;
-            let tenant = respond(
-                update_settings(
-                    &state.pool,
-                    &admin.tenant.slug,
-                    change,
-                    &admin.actor,
-                    state.now(),
-                )
-                .await,
-            )?;
-            Ok(SettingsView::from(&tenant))
-        }
+    let request = Request::current()?;
+    let admin = request.admin(&slug).await?;
+    let days = invitation_ttl_days.trim().parse::<i64>().map_err(|_| {
+        fail(AppError::Invalid {
+            field: "invitation_ttl_days".into(),
+            message: "Enter a number of days from 1 to 365.".into(),
+        })
+    })?;
+    let privacy_url = match privacy_url.trim() {
+        "" => None,
+        url => Some(PrivacyUrl::parse(url).map_err(|e| fail(AppError::invalid("privacy_url", e)))?),
+    };
+    let change = SettingsChange {
+        members_can_invite: Some(members_can_invite.is_some()),
+        email_otp_enabled: Some(email_otp_enabled.is_some()),
+        security_defaults: Some(security_defaults.is_some()),
+        invitation_ttl_days: Some(days),
+        privacy_url: Some(privacy_url),
+    };
+    let state = &request.state;
+    let tenant = respond(
+        update_settings(
+            &state.pool,
+            &admin.tenant.slug,
+            change,
+            &admin.actor,
+            state.now(),
+        )
         .await,
-    )
+    )?;
+    Ok(SettingsView::from(&tenant))
 }

@@ -2,13 +2,12 @@
 //! a server function, so it works before the WebAssembly loads.
 
 use leptos::prelude::*;
-use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 use super::api::{tenant_settings, SaveTenantSettings};
 use super::SettingsView;
-use crate::components::{ErrorPage, FieldError};
+use crate::components::{refusal_of, ErrorPage, FieldError};
 use crate::error::AppError;
 
 #[component]
@@ -22,15 +21,7 @@ pub fn SettingsPage() -> impl IntoView {
     );
     // A refusal: of the form posted without the WASM (in the URL), or of
     // the last save.
-    let query = use_query_map();
-    let posted = query
-        .read_untracked()
-        .get("__err")
-        .map(|err| ServerFnUrlError::<AppError>::decode_err(&err));
-    let refusal = Signal::derive(move || match save.value().get() {
-        Some(result) => result.err(),
-        None => posted.clone(),
-    });
+    let refusal = refusal_of(save);
     let saved = Signal::derive(move || save.value().get().is_some_and(|result| result.is_ok()));
     view! {
         <Title text="Settings · Gatehouse admin" />

@@ -131,29 +131,6 @@ pub fn fail(error: impl Into<AppError>) -> AppError {
     error
 }
 
-/// The way out of a server function that a plain HTML form may post to
-/// before the WASM has loaded. server_fn answers such a post with a redirect
-/// back to the form's page, a refusal encoded in its URL (`__err`) for the
-/// page to show; the status that [`fail`] set would turn that redirect into
-/// a page of JSON, so for a plain form post the refusal is answered as
-/// `303 See Other` instead. Calls from the app's own client (JSON) and from
-/// tests keep the error's status.
-pub fn keep_form_redirect<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if result.is_err() {
-        let plain_form = use_context::<Parts>().is_some_and(|parts| {
-            parts
-                .headers
-                .get(http::header::ACCEPT)
-                .and_then(|accept| accept.to_str().ok())
-                .is_some_and(|accept| accept.contains("text/html"))
-        });
-        if plain_form {
-            crate::components::set_status(303);
-        }
-    }
-    result
-}
-
 /// How long a client is asked to wait when the server is busy.
 const RETRY_AFTER_SECS: &str = "1";
 

@@ -1,12 +1,13 @@
 //! `/t/{slug}/admin/tokens`: REST API bearer tokens — made here (shown once),
-//! listed by name and last use, revoked.
+//! listed by name and last use, revoked. Revoking works before the WASM has
+//! loaded (a refusal comes back in the address); creating waits for it.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::api::{list_api_tokens, CreateApiToken, RevokeApiToken};
-use crate::components::{ErrorPage, FieldError};
+use crate::components::{hydrated, refusal_of, ErrorPage, FieldError};
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
@@ -18,6 +19,7 @@ pub fn TokensPage() -> impl IntoView {
         move || (slug.get(), create.version().get() + revoke.version().get()),
         |(slug, _)| list_api_tokens(slug),
     );
+    let hydrated = hydrated();
     let name_error = Signal::derive(move || {
         create
             .value()
@@ -25,6 +27,7 @@ pub fn TokensPage() -> impl IntoView {
             .and_then(Result::err)
             .and_then(|e| e.for_field("name"))
     });
+    let revoke_error = refusal_of(revoke);
     let created = move || {
         create.value().get().and_then(Result::ok).map(|token| {
             view! {
@@ -50,10 +53,25 @@ pub fn TokensPage() -> impl IntoView {
                 <label for="token-name">"What it is for"</label>
                 <input id="token-name" name="name" required placeholder="HR provisioning" />
                 <FieldError message=name_error />
-                <button type="submit">"Create token"</button>
+                // The token is shown once, from the answer: posted as a plain
+                // form, it would be made and never seen.
+                <button type="submit" disabled=move || !hydrated.get() || create.pending().get()>
+                    "Create token"
+                </button>
             </ActionForm>
             {created}
         </section>
+        {move || {
+            revoke_error
+                .get()
+                .map(|error| {
+                    view! {
+                        <p class="alert" role="alert">
+                            {error.to_string()}
+                        </p>
+                    }
+                })
+        }}
         <Suspense fallback=|| {
             view! { <p class="loading">"Loading tokens…"</p> }
         }>

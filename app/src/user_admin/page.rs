@@ -9,7 +9,6 @@
 //! before the WASM has loaded (a refusal comes back in the URL, `__err`).
 
 use leptos::prelude::*;
-use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -19,7 +18,7 @@ use super::api::{
     SetUserEnabled,
 };
 use super::{user_path, EventLine, InvitationLine, SessionLine, UserDetail};
-use crate::components::{keep_refusal, ErrorPage};
+use crate::components::{keep_refusal, posted_refusal, ErrorPage};
 use crate::domain::{ExternalUserState, UserType};
 use crate::error::AppError;
 use crate::security_info::MethodRow;
@@ -66,12 +65,7 @@ pub fn UserAdminPage() -> impl IntoView {
         |(slug, id, _)| find_user_detail(slug, id),
     );
     let query = use_query_map();
-    let refusal = RwSignal::new(
-        query
-            .read_untracked()
-            .get("__err")
-            .map(|err| ServerFnUrlError::<AppError>::decode_err(&err)),
-    );
+    let refusal = RwSignal::new(posted_refusal());
     keep_refusal(actions.reset, refusal);
     keep_refusal(actions.remove, refusal);
     keep_refusal(actions.revoke, refusal);

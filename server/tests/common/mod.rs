@@ -19,7 +19,7 @@ use std::time::Duration;
 use app::ssr::clock::{Clock as _, ManualClock};
 use app::ssr::config::PublicUrl;
 use app::ssr::{Actor, AppState};
-use reqwest::header::{HeaderMap, ACCEPT, COOKIE, ORIGIN, SET_COOKIE};
+use reqwest::header::{HeaderMap, ACCEPT, COOKIE, ORIGIN, REFERER, SET_COOKIE};
 use reqwest::{redirect, Method, RequestBuilder, Response, StatusCode, Url};
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
@@ -282,6 +282,49 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// Posts `page`'s form to a server function as a browser does before
+    /// the WASM has loaded: a plain form that wants HTML back, so the answer
+    /// is a redirect to `page` (with the refusal in its address, if any).
+    pub async fn post_before_wasm(
+        &self,
+        function: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+        page: &str,
+    ) -> Response {
+        self.client
+            .post(self.url(&format!("/api/{function}")))
+            .headers(self.headers(cookie))
+            .header(ACCEPT, "text/html,application/xhtml+xml")
+            .header(REFERER, self.url(page))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Follows the redirect that answered [`TestApp::post_before_wasm`] as
+    /// that browser would: with its session and the cookie the redirect set.
+    /// Answers the page's HTML.
+    pub async fn follow_back(&self, response: &Response, cookie: Option<&str>) -> String {
+        let cookies = set_cookies(response)
+            .iter()
+            .filter_map(|set| set.split(';').next().map(str::to_owned))
+            .chain(cookie.map(str::to_owned))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let page = self
+            .client
+            .get(location(response))
+            .header(ACCEPT, "text/html")
+            .header(COOKIE, cookies)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(page.status(), StatusCode::OK);
+        page.text().await.expect("a page")
     }
 
     /// Calls a server function that takes JSON (the passkey steps).
