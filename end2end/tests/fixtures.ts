@@ -91,5 +91,5 @@ export const test = base.extend<Fixtures>({
 
 export { expect };
 export type { Page };
-export { MyAppsPage, SignInPage, mfaStep };
+export { MfaVerifyPage, MyAppsPage, SignInPage, mfaStep };
 export { RedeemPage, REDEEM_URL } from './pages/redeem-page';

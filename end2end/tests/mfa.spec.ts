@@ -1,4 +1,4 @@
-import { test, expect, mfaStep, WOODGROVE_USERS } from './fixtures';
+import { test, expect, mfaStep, MfaVerifyPage, SignInPage, WOODGROVE_USERS } from './fixtures';
 
 const WRONG_CODE = "That code didn't work. Wait for the next code from your app and try again.";
 
@@ -41,6 +41,24 @@ test('an admin who signs in again is challenged, a wrong code is refused and the
   await mfaVerifyPage.verify(admin.totp.next());
   await expect(page).toHaveURL(WOODGROVE_USERS);
   await expect(usersPage.heading).toBeVisible();
+});
+
+test('without JavaScript the challenge refuses a wrong code beside the code field and lets the right one through', async ({ admin, browser }) => {
+  // The same admin signing in again, in a browser that runs no scripts.
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`/signin?next=${encodeURIComponent(WOODGROVE_USERS)}`);
+  await new SignInPage(page).submitForm(admin.upn, admin.password);
+  await expect(page).toHaveURL(mfaStep('verify', 'woodgrove', WOODGROVE_USERS));
+
+  const mfaVerifyPage = new MfaVerifyPage(page);
+  await mfaVerifyPage.submitCode(admin.totp.wrong());
+  await expect(mfaVerifyPage.codeError).toHaveText(WRONG_CODE);
+  await expect(mfaVerifyPage.recoveryCodeError).toHaveCount(0);
+
+  await mfaVerifyPage.submitCode(admin.totp.next());
+  await expect(page).toHaveURL(WOODGROVE_USERS);
+  await context.close();
 });
 
 test('a code from the authenticator app passes once and is refused the second time', async ({ admin, page, topBar, signInPage, mfaVerifyPage, usersPage }) => {

@@ -10,7 +10,7 @@
 //! goes over HTTP.
 
 use axum::extract::{Query, State};
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -28,6 +28,7 @@ use app::domain::TenantSlug;
 use app::oidc::ssr::token::{exchange, ClientAuth, TokenRequest};
 use app::oidc::ssr::{authorize_path, issuer, keys};
 use app::ssr::crypto::random_token;
+use app::ssr::request::cookie_value;
 use app::ssr::AppState;
 use app::tenants::ssr::find_tenant_by_slug;
 
@@ -108,15 +109,7 @@ struct Callback {
 }
 
 fn pending(headers: &HeaderMap) -> Option<(String, String, String)> {
-    let value = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|cookie| cookie.name() == PENDING)?
-        .value()
-        .to_owned();
+    let value = cookie_value(headers, PENDING)?;
     let mut parts = value.splitn(3, '.').map(str::to_owned);
     Some((parts.next()?, parts.next()?, parts.next()?))
 }

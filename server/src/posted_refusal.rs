@@ -17,7 +17,7 @@
 //! following it.
 
 use axum::extract::{Request, State};
-use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
+use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -25,6 +25,7 @@ use cookie::{Cookie, SameSite};
 
 use app::ssr::config::PublicUrl;
 use app::ssr::crypto::token_hash;
+use app::ssr::request::cookie_value;
 use app::ssr::AppState;
 
 /// The cookie that vouches for the refusal in the address.
@@ -79,14 +80,7 @@ fn redirected_refusal(response: &Response) -> Option<String> {
 }
 
 fn vouched_for(headers: &HeaderMap, error: &str) -> bool {
-    let expected = token_hash(error);
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .any(|cookie| cookie.name() == COOKIE_NAME && cookie.value() == expected)
+    cookie_value(headers, COOKIE_NAME).is_some_and(|vouched| vouched == token_hash(error))
 }
 
 /// The local address of `uri` with the refusal's parameters taken out.
@@ -140,6 +134,8 @@ fn see_other(public_url: &PublicUrl, uri: &Uri) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::header::COOKIE;
+
     use super::*;
 
     #[test]

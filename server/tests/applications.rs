@@ -13,7 +13,7 @@ use app::demo::{FOO_CALLBACK_PATH, FOO_CLIENT_ID};
 use app::domain::ClientType;
 use app::ssr::crypto::token_hash;
 use common::wire::AppError;
-use common::{api_error, app_error, json_reply, spawn_app, ApiPage, ApiUser, TestApp};
+use common::{api_error, app_error, json_reply, location, spawn_app, ApiPage, ApiUser, TestApp};
 use reqwest::{Method, Response, StatusCode};
 use secrecy::ExposeSecret;
 use server::graph::{AppRoleAssignment, Application, Page};
@@ -720,48 +720,38 @@ async fn users_are_assigned_by_upn_and_a_user_of_another_tenant_cannot_be() {
 }
 
 #[tokio::test]
-async fn the_settings_form_works_before_the_wasm_and_a_refusal_changes_nothing() {
-    use reqwest::header::{ACCEPT, COOKIE, LOCATION, ORIGIN, REFERER};
-
+async fn the_settings_form_works_before_the_wasm_and_a_refusal_says_why_and_changes_nothing() {
     let app = spawn_app().await;
     let admin = app.admin_session("admin@woodgrove.test").await;
     let token = app.api_token("woodgrove").await;
     let foo = app.foo(&token).await;
-    let page = app.url(&format!("/t/woodgrove/admin/applications/{}", foo.id));
-    // What a browser sends for the page's form before the WASM has loaded.
-    let post = |uris: &'static str| {
-        app.client
-            .post(app.url("/api/save_application"))
-            .header(ORIGIN, app.state.config.public_url.origin())
-            .header(COOKIE, &admin)
-            .header(ACCEPT, "text/html,application/xhtml+xml")
-            .header(REFERER, &page)
-            .form(&[
-                ("slug", "woodgrove"),
-                ("id", foo.id.as_str()),
-                ("name", "Foo"),
-                ("redirect_uris", uris),
-            ])
-            .send()
+    let page = format!("/t/woodgrove/admin/applications/{}", foo.id);
+    let post = async |uris: &str| {
+        let form = [
+            ("slug", "woodgrove"),
+            ("id", foo.id.as_str()),
+            ("name", "Foo"),
+            ("redirect_uris", uris),
+        ];
+        app.post_before_wasm("save_application", &form, Some(&admin), &page)
+            .await
     };
-    let refused = post("https://foo.woodgrove.test/cb#fragment")
-        .await
-        .unwrap();
+    let refused = post("https://foo.woodgrove.test/cb#fragment").await;
     assert_eq!(refused.status(), StatusCode::SEE_OTHER);
-    let location = refused.headers()[LOCATION].to_str().unwrap();
+    let html = app.follow_back(&refused, Some(&admin)).await;
+    let why = "'https://foo.woodgrove.test/cb#fragment' has a fragment (#…), \
+               which a redirect URI cannot have.";
     assert!(
-        location.starts_with(&page) && location.contains("__err="),
-        "{location}"
+        html.contains(html_escape::encode_text(why).as_ref()),
+        "the refusal is on the page: {html}"
     );
     assert_eq!(app.foo(&token).await, foo);
 
-    let saved = post("https://foo.woodgrove.test/cb\nhttps://foo.woodgrove.test/cb2")
-        .await
-        .unwrap();
+    let saved = post("https://foo.woodgrove.test/cb\nhttps://foo.woodgrove.test/cb2").await;
     assert!(saved.status().is_redirection(), "{}", saved.status());
-    let location = saved.headers()[LOCATION].to_str().unwrap();
+    let location = location(&saved);
     assert!(
-        location.starts_with(&page) && !location.contains("__err"),
+        location.starts_with(&app.url(&page)) && !location.contains("__err"),
         "{location}"
     );
     let changed = app.foo(&token).await;

@@ -266,25 +266,22 @@ async fn ten_wrong_passwords_lock_the_account_and_the_address_until_fifteen_minu
 }
 
 #[tokio::test]
-async fn a_refused_sign_in_posted_by_a_plain_form_goes_back_to_the_page_with_the_error() {
-    use reqwest::header::{ACCEPT, LOCATION, ORIGIN, REFERER};
-
+async fn a_refused_sign_in_posted_before_the_wasm_loads_comes_back_to_the_page_saying_why() {
     let app = spawn_app().await;
-    let page = app.url("/signin?next=%2Fmyapps");
-    // What a browser sends before the WASM has loaded.
+    let page = "/signin?next=%2Fmyapps";
     let response = app
-        .client
-        .post(app.url("/api/sign_in"))
-        .header(ORIGIN, app.state.config.public_url.origin())
-        .header(ACCEPT, "text/html,application/xhtml+xml")
-        .header(REFERER, &page)
-        .form(&[("upn", "megan@woodgrove.test"), ("password", "not it")])
-        .send()
-        .await
-        .expect("request");
+        .post_before_wasm(
+            "sign_in",
+            &[("upn", "megan@woodgrove.test"), ("password", "not it")],
+            None,
+            page,
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let location = response.headers()[LOCATION].to_str().expect("a location");
-    assert!(location.starts_with(&page), "{location}");
-    assert!(location.contains("__err="), "{location}");
     assert!(session_cookie(&response).is_none(), "not signed in");
+    let html = app.follow_back(&response, None).await;
+    assert!(
+        html.contains("The user name or password is incorrect."),
+        "the refusal is on the sign-in page: {html}"
+    );
 }

@@ -169,21 +169,18 @@ async fn a_refusal_written_into_a_link_is_never_shown() {
 
 #[tokio::test]
 async fn a_refusal_is_shown_once_to_the_browser_that_posted_the_form() {
-    use reqwest::header::{ACCEPT, COOKIE, REFERER};
+    use reqwest::header::{ACCEPT, COOKIE};
 
     let app = spawn_app().await;
-    let page = app.url("/signin?next=%2Fmyapps");
-    // A browser posting the sign-in form before the WASM has loaded.
+    let page = "/signin?next=%2Fmyapps";
     let response = app
-        .client
-        .post(app.url("/api/sign_in"))
-        .header(ORIGIN, app.state.config.public_url.origin())
-        .header(ACCEPT, "text/html,application/xhtml+xml")
-        .header(REFERER, &page)
-        .form(&[("upn", "megan@woodgrove.test"), ("password", "not it")])
-        .send()
-        .await
-        .expect("request");
+        .post_before_wasm(
+            "sign_in",
+            &[("upn", "megan@woodgrove.test"), ("password", "not it")],
+            None,
+            page,
+        )
+        .await;
     let back = common::location(&response);
     let vouching = common::set_cookies(&response)
         .into_iter()
@@ -222,5 +219,5 @@ async fn a_refusal_is_shown_once_to_the_browser_that_posted_the_form() {
         .send()
         .await
         .expect("request");
-    assert_eq!(common::location(&elsewhere), page);
+    assert_eq!(common::location(&elsewhere), app.url(page));
 }

@@ -295,29 +295,27 @@ async fn security_info_needs_a_session() {
 }
 
 #[tokio::test]
-async fn a_refused_plain_form_post_goes_back_to_the_page_with_the_error_in_its_url() {
-    use reqwest::header::{ACCEPT, COOKIE, LOCATION, ORIGIN, REFERER};
-
+async fn removing_the_last_method_before_the_wasm_loads_comes_back_to_the_page_saying_why() {
     let app = spawn_app().await;
     let admin = app.admin_session("admin@woodgrove.test").await;
     let method = only_method(&app.methods_in("woodgrove", &admin).await);
-    let page = app.url("/security-info?tenant=woodgrove");
-    // What a browser sends for the page's form before the WASM has loaded.
     let response = app
-        .client
-        .post(app.url("/api/remove_mfa_method"))
-        .header(ORIGIN, app.state.config.public_url.origin())
-        .header(COOKIE, &admin)
-        .header(ACCEPT, "text/html,application/xhtml+xml")
-        .header(REFERER, &page)
-        .form(&[("tenant", "woodgrove"), ("method_id", method.as_str())])
-        .send()
-        .await
-        .expect("request");
+        .post_before_wasm(
+            "remove_mfa_method",
+            &[("tenant", "woodgrove"), ("method_id", method.as_str())],
+            Some(&admin),
+            "/security-info?tenant=woodgrove",
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let location = response.headers()[LOCATION].to_str().expect("a location");
-    assert!(location.starts_with(&page), "{location}");
-    assert!(location.contains("__err="), "{location}");
+    let html = app.follow_back(&response, Some(&admin)).await;
+    assert!(
+        html.contains(
+            "This is your only sign-in method and Woodgrove requires MFA for you. \
+             Add another method before you remove this one."
+        ),
+        "the refusal is on the page: {html}"
+    );
     assert_eq!(
         only_method(&app.methods_in("woodgrove", &admin).await),
         method

@@ -147,3 +147,16 @@ pub fn add_set_cookie(value: http::HeaderValue) -> Result<(), AppError> {
     response.append_header(http::header::SET_COOKIE, value);
     Ok(())
 }
+
+/// The value of the request's cookie `name`, if it sent one that is not
+/// empty (an emptied cookie is a removed one).
+pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(std::result::Result::ok)
+        .find(|cookie| cookie.name() == name && !cookie.value().is_empty())
+        .map(|cookie| cookie.value().to_owned())
+}

@@ -58,6 +58,11 @@ export class MfaVerifyPage {
   /** Types `code` from the authenticator app and verifies. */
   async verify(code: string): Promise<void> {
     await waitForHydration(this.page);
+    await this.submitCode(code);
+  }
+
+  /** Types `code` and submits the form as it is — also in a browser that runs no scripts. */
+  async submitCode(code: string): Promise<void> {
     await this.code.fill(code);
     await this.verifyButton.click();
   }

@@ -3,7 +3,6 @@
 //! how (`amr`), when, and — per resource tenant — when MFA last passed.
 
 use cookie::{Cookie, SameSite};
-use http::header::COOKIE;
 use http::{HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -11,6 +10,7 @@ use crate::ssr::clock::UnixTime;
 use crate::ssr::config::PublicUrl;
 use crate::ssr::crypto::{random_token, token_hash};
 use crate::ssr::db::Conn;
+use crate::ssr::request::cookie_value;
 use crate::ssr::{Error, Result};
 
 /// A session lasts this long after sign-in, however active.
@@ -67,15 +67,7 @@ pub fn clear_cookie(public_url: &PublicUrl) -> HeaderValue {
 
 /// The hash of the session id the request carries, if any.
 pub fn id_hash_from_headers(public_url: &PublicUrl, headers: &HeaderMap) -> Option<String> {
-    let name = cookie_name(public_url);
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(std::result::Result::ok)
-        .find(|cookie| cookie.name() == name && !cookie.value().is_empty())
-        .map(|cookie| token_hash(cookie.value()))
+    cookie_value(headers, cookie_name(public_url)).map(|token| token_hash(&token))
 }
 
 /// How a session's holder authenticated: RFC 8176 authentication method
@@ -417,6 +409,8 @@ pub async fn rotate_with_mfa(
 
 #[cfg(test)]
 mod tests {
+    use http::header::COOKIE;
+
     use super::*;
 
     fn http() -> PublicUrl {
