@@ -142,7 +142,7 @@ where
 /// The refusal of a form on this page posted before the WASM had loaded:
 /// the server function sent the browser back here with it in the address
 /// (`__path`, `__err`). The server shows a page with such an address only
-/// to the browser that posted the form (the `posted_refusal` layer of the
+/// to the browser that posted the form (the `form_outcome` layer of the
 /// server crate), so a link cannot put words of its own on a page.
 pub fn posted_refusal() -> Option<AppError> {
     posted(None)
@@ -159,6 +159,25 @@ where
     Signal::derive(move || match action.value().get() {
         Some(result) => result.err(),
         None => posted.clone(),
+    })
+}
+
+/// Whether `action`'s form succeeded: its last answer, or the same form
+/// posted before the WASM had loaded, which the server sent back here
+/// marked done (`__done`, vouched for like a refusal).
+pub fn done_of<S>(action: ServerAction<S>) -> Signal<bool>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let posted = {
+        let query = leptos_router::hooks::use_query_map();
+        let query = query.read_untracked();
+        query.get_str("__done") == Some(S::PATH) && query.get_str("__err").is_none()
+    };
+    Signal::derive(move || match action.value().get() {
+        Some(result) => result.is_ok(),
+        None => posted,
     })
 }
 

@@ -29,3 +29,31 @@ test('an admin turns on security defaults and sets the privacy statement; a bad 
   await expect(settings.privacyUrl).toHaveValue(`https://${slug}.test/privacy`);
   await expect(settings.invitationTtlDays).toHaveValue('30');
 });
+
+test('without JavaScript the settings save, say so once, and a bad value is refused beside its field', async ({ page, signInPage, mfaSetupPage, browser }) => {
+  const slug = await createTenant();
+  const admin = await createAdmin(slug);
+  await signInPage.open();
+  await signInPage.signIn(admin.upn, admin.password);
+  await expect(page).toHaveURL(mfaStep('setup', slug, `/t/${slug}/admin/users`));
+  await mfaSetupPage.proofUp();
+
+  // The same admin, in a browser that runs no scripts.
+  const context = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
+  const settings = new SettingsPage(await context.newPage());
+  await settings.goto(slug);
+  await settings.privacyUrl.fill(`https://${slug}.test/privacy`);
+  await settings.save();
+  await expect(settings.saved).toBeVisible();
+  await expect(settings.privacyUrl).toHaveValue(`https://${slug}.test/privacy`);
+
+  await settings.invitationTtlDays.fill('400');
+  await settings.save();
+  await expect(settings.error).toHaveText('Invitations stay valid from 1 to 365 days.');
+  await expect(settings.saved).toBeHidden();
+
+  await settings.goto(slug);
+  await expect(settings.saved).toBeHidden();
+  await expect(settings.invitationTtlDays).toHaveValue('30');
+  await context.close();
+});

@@ -1,7 +1,7 @@
 //! The HTTP surface: the Leptos pages and server functions, static files,
 //! `/healthz`, the REST API, and the layers every request passes (trace
-//! span, the REST API's error shape, body limit, CSRF guard, the guard on
-//! refusals carried in a page's address).
+//! span, the REST API's error shape, body limit, CSRF guard, the guard on the
+//! outcome of a form posted before the WASM, carried in a page's address).
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
@@ -40,7 +40,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            crate::posted_refusal::guard,
+            crate::form_outcome::guard,
         ))
         .layer(middleware::from_fn(limit_body_by_route))
         // The hard cap, also for bodies that do not declare their length.

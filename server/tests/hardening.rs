@@ -162,6 +162,15 @@ async fn a_refusal_written_into_a_link_is_never_shown() {
     let page = app.page("/signin?next=%2Fmyapps", None).await;
     assert!(!page.text().await.expect("a page").contains("evil.test"));
 
+    // Nor does a success written into a link.
+    let response = app
+        .page("/signin?next=%2Fmyapps&__done=%2Fapi%2Fsign_in", None)
+        .await;
+    assert_eq!(
+        common::location(&response),
+        app.url("/signin?next=%2Fmyapps")
+    );
+
     // A path that looks like another host stays a path on this one.
     let response = app.page(&format!("//evil.test/?__err={err}"), None).await;
     assert_eq!(common::location(&response), app.url("//evil.test/"));
@@ -184,7 +193,7 @@ async fn a_refusal_is_shown_once_to_the_browser_that_posted_the_form() {
     let back = common::location(&response);
     let vouching = common::set_cookies(&response)
         .into_iter()
-        .find(|cookie| cookie.starts_with("gatehouse_refusal="))
+        .find(|cookie| cookie.starts_with("gatehouse_outcome="))
         .expect("a cookie vouching for the refusal");
     assert!(vouching.contains("HttpOnly"), "{vouching}");
     let vouching = vouching.split(';').next().expect("name=value").to_owned();
@@ -201,7 +210,7 @@ async fn a_refusal_is_shown_once_to_the_browser_that_posted_the_form() {
     assert!(
         common::set_cookies(&shown)
             .iter()
-            .any(|cookie| cookie.starts_with("gatehouse_refusal=;") && cookie.contains("Max-Age=0")),
+            .any(|cookie| cookie.starts_with("gatehouse_outcome=;") && cookie.contains("Max-Age=0")),
         "the cookie is spent"
     );
     let text = shown.text().await.expect("a page");

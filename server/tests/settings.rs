@@ -249,3 +249,35 @@ async fn the_rest_api_reads_and_patches_the_callers_organization() {
         ("Contoso", false)
     );
 }
+
+#[tokio::test]
+async fn a_save_posted_before_the_wasm_loads_comes_back_saying_saved_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_session("admin@woodgrove.test").await;
+    let page = "/t/woodgrove/admin/settings";
+    let form = [
+        ("slug", "woodgrove"),
+        ("members_can_invite", "on"),
+        ("email_otp_enabled", "on"),
+        ("invitation_ttl_days", "14"),
+        ("privacy_url", WOODGROVE_PRIVACY),
+    ];
+    let response = app
+        .post_before_wasm("save_tenant_settings", &form, Some(&admin), page)
+        .await;
+    assert!(response.status().is_redirection());
+    let html = app.follow_back(&response, Some(&admin)).await;
+    assert!(html.contains(r#"id="settings-saved""#), "{html}");
+    assert_eq!(app.settings(&admin).await.invitation_ttl_days, 14);
+
+    // The notice is the browser's that posted: a reload, or the address in
+    // another browser, shows the page without it.
+    let again = app
+        .page(
+            &common::location(&response).replace(&app.url(""), ""),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(common::location(&again), app.url(page));
+}

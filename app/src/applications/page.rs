@@ -18,7 +18,7 @@ use super::api::{
     DeleteApplication, NewClientSecret, SaveApplication, UnassignApplicationUser,
 };
 use super::{ApplicationView, ClientCredentials};
-use crate::components::{hydrated, keep_refusal, posted_refusal, ErrorPage, FieldError};
+use crate::components::{done_of, hydrated, keep_refusal, posted_refusal, ErrorPage, FieldError};
 use crate::domain::{ClientType, UserType, MAX_REDIRECT_URIS};
 use crate::error::AppError;
 
@@ -276,13 +276,7 @@ fn Application(
         assigned,
     } = application;
     let list = format!("/t/{slug}/admin/applications");
-    let saved = Signal::derive(move || {
-        actions
-            .save
-            .value()
-            .get()
-            .is_some_and(|result| result.is_ok())
-    });
+    let saved = done_of(actions.save);
     view! {
         <Title text=format!("{name} · Applications · Gatehouse admin") />
         <p>

@@ -10,7 +10,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{policies_overview, DeletePolicy, SavePolicy};
 use super::{ApplicationChoice, IncludeUsers, PoliciesView, PolicyState, PolicyView};
-use crate::components::{posted_refusal, ErrorPage, FieldError};
+use crate::components::{done_of, posted_refusal, ErrorPage, FieldError};
 use crate::error::AppError;
 
 /// The fields the service names in its errors, shown beside their inputs.
@@ -47,7 +47,7 @@ pub fn PoliciesPage() -> impl IntoView {
             .or_else(|| delete.value().get().and_then(Result::err));
         last.or_else(|| posted.clone())
     });
-    let saved = Signal::derive(move || save.value().get().is_some_and(|result| result.is_ok()));
+    let saved = done_of(save);
     view! {
         <Title text="Policies · Gatehouse admin" />
         <h1>"Policies"</h1>

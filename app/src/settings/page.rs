@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::api::{tenant_settings, SaveTenantSettings};
 use super::SettingsView;
-use crate::components::{refusal_of, ErrorPage, FieldError};
+use crate::components::{done_of, refusal_of, ErrorPage, FieldError};
 use crate::error::AppError;
 
 #[component]
@@ -22,7 +22,7 @@ pub fn SettingsPage() -> impl IntoView {
     // A refusal: of the form posted without the WASM (in the URL), or of
     // the last save.
     let refusal = refusal_of(save);
-    let saved = Signal::derive(move || save.value().get().is_some_and(|result| result.is_ok()));
+    let saved = done_of(save);
     view! {
         <Title text="Settings · Gatehouse admin" />
         <h1>"Settings"</h1>

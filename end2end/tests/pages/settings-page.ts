@@ -27,8 +27,13 @@ export class SettingsPage {
     this.saveButton = page.getByRole('button', { name: 'Save' });
   }
 
-  async open(slug: string): Promise<void> {
+  /** Opens the page without waiting for the WASM (a browser may run no scripts). */
+  async goto(slug: string): Promise<void> {
     await this.page.goto(`/t/${slug}/admin/settings`);
+  }
+
+  async open(slug: string): Promise<void> {
+    await this.goto(slug);
     await waitForHydration(this.page);
   }
 
