@@ -26,11 +26,11 @@ use axum::http::header::{ACCEPT, LOCATION, REFERER, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use cookie::{Cookie, SameSite};
+use cookie::Cookie;
 
 use app::ssr::config::PublicUrl;
 use app::ssr::crypto::token_hash;
-use app::ssr::request::cookie_value;
+use app::ssr::request::{cookie_value, own_cookie};
 use app::ssr::AppState;
 
 /// The cookie that vouches for the outcome in the address.
@@ -96,17 +96,23 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             .get(ACCEPT)
             .and_then(|accept| accept.to_str().ok())
             .is_some_and(|accept| accept.contains("text/html"));
-    let referer = request.headers().get(REFERER).cloned();
-    let function = request.uri().path().to_owned();
+    // What a success going back to its form is told by (plain form posts only).
+    let posted = plain_form_post.then(|| {
+        let referer = request.headers().get(REFERER).cloned();
+        (referer, request.uri().path().to_owned())
+    });
 
     let mut response = next.run(request).await;
     if shown {
-        append_cookie(&mut response, cookie(public_url, String::new(), 0));
+        append_cookie(
+            &mut response,
+            own_cookie(public_url, COOKIE_NAME, String::new(), 0),
+        );
         return response;
     }
-    if !plain_form_post {
+    let Some((referer, function)) = posted else {
         return response;
-    }
+    };
     let Some(location) = response.headers().get(LOCATION).cloned() else {
         return response;
     };
@@ -133,7 +139,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     };
     append_cookie(
         &mut response,
-        cookie(public_url, outcome.hash(), LIFETIME_SECS),
+        own_cookie(public_url, COOKIE_NAME, outcome.hash(), LIFETIME_SECS),
     );
     response
 }
@@ -208,18 +214,6 @@ fn see_other(public_url: &PublicUrl, uri: &Uri) -> Response {
         Ok(location) => (StatusCode::SEE_OTHER, [(LOCATION, location)]).into_response(),
         Err(_) => StatusCode::BAD_REQUEST.into_response(),
     }
-}
-
-/// The cookie with its fixed attributes: HttpOnly, SameSite=Lax, `Path=/`,
-/// and `Secure` whenever the public URL is https.
-fn cookie(public_url: &PublicUrl, value: String, max_age: i64) -> Cookie<'static> {
-    Cookie::build((COOKIE_NAME, value))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(public_url.is_https())
-        .max_age(cookie::time::Duration::seconds(max_age))
-        .build()
 }
 
 fn append_cookie(response: &mut Response, cookie: Cookie<'_>) {

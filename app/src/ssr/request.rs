@@ -160,3 +160,21 @@ pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
         .find(|cookie| cookie.name() == name && !cookie.value().is_empty())
         .map(|cookie| cookie.value().to_owned())
 }
+
+/// A cookie of Gatehouse's own, with the attributes they all have:
+/// HttpOnly, SameSite=Lax, `Path=/`, and `Secure` whenever the public URL is
+/// https. A `max_age` of 0 removes it.
+pub fn own_cookie(
+    public_url: &super::config::PublicUrl,
+    name: &'static str,
+    value: String,
+    max_age_secs: i64,
+) -> cookie::Cookie<'static> {
+    cookie::Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .secure(public_url.is_https())
+        .max_age(cookie::time::Duration::seconds(max_age_secs))
+        .build()
+}

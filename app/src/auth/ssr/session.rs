@@ -2,7 +2,7 @@
 //! and nothing else; the row, keyed by the id's SHA-256, holds who signed in,
 //! how (`amr`), when, and — per resource tenant — when MFA last passed.
 
-use cookie::{Cookie, SameSite};
+use cookie::Cookie;
 use http::{HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -10,7 +10,7 @@ use crate::ssr::clock::UnixTime;
 use crate::ssr::config::PublicUrl;
 use crate::ssr::crypto::{random_token, token_hash};
 use crate::ssr::db::Conn;
-use crate::ssr::request::cookie_value;
+use crate::ssr::request::{cookie_value, own_cookie};
 use crate::ssr::{Error, Result};
 
 /// A session lasts this long after sign-in, however active.
@@ -37,16 +37,9 @@ impl SessionToken {
     }
 }
 
-/// The session cookie with its fixed attributes: HttpOnly, SameSite=Lax,
-/// `Path=/`, and `Secure` whenever the public URL is https.
+/// The session cookie, with the attributes of all of Gatehouse's own.
 fn session_cookie(public_url: &PublicUrl, value: String, max_age: i64) -> Cookie<'static> {
-    Cookie::build((cookie_name(public_url), value))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(public_url.is_https())
-        .max_age(cookie::time::Duration::seconds(max_age))
-        .build()
+    own_cookie(public_url, cookie_name(public_url), value, max_age)
 }
 
 fn header_value(cookie: &Cookie<'_>) -> HeaderValue {
