@@ -56,7 +56,7 @@ export default defineConfig({
     command:
       `exec ${binary} serve --addr 127.0.0.1:${port} ` +
       `--public-url ${baseURL} --database-url "${process.env.GATEHOUSE_E2E_DATABASE_URL}" ` +
-      `--secret-key-file "${dir}/secret.key" --site-root target/site --demo --log warn`,
+      `--secret-key-file "${dir}/secret.key" --site-root target/site --demo --log ${process.env.GATEHOUSE_E2E_LOG ?? "warn"}`,
     cwd: '..',
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,

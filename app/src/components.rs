@@ -33,14 +33,11 @@ pub fn set_status(status: u16) {
 }
 
 /// A whole-page error: access denied, not found, or a failure. A page
-/// that needs an MFA the caller has not passed (security defaults' home
-/// MFA) sends the browser through the challenge and back instead.
+/// that needs a sign-in or an MFA the caller has not passed sends the
+/// browser there and back instead ([`detour`]).
 #[component]
 pub fn ErrorPage(error: AppError) -> impl IntoView {
-    if error == AppError::MfaRequired {
-        let location = leptos_router::hooks::use_location();
-        let here = current_path(location.pathname, location.search);
-        let path = crate::mfa::verify_path("", &here);
+    if let Some(path) = detour(&error) {
         return view! { <leptos_router::components::Redirect path /> }.into_any();
     }
     set_status(error.status());
@@ -63,6 +60,26 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// Where to send someone refused with `error`, to come back to this page:
+/// to sign in, or through the MFA challenge of the tenant in the page's
+/// path (an admin page's `slug`; else their home tenant's, for security
+/// defaults). `None`: the refusal is to be shown.
+pub fn detour(error: &AppError) -> Option<String> {
+    let location = leptos_router::hooks::use_location();
+    let here = current_path(location.pathname, location.search);
+    match error {
+        AppError::Unauthenticated => Some(format!("/signin?next={}", encode_query_value(&here))),
+        AppError::MfaRequired => {
+            let slug = leptos_router::hooks::use_params_map()
+                .read_untracked()
+                .get("slug")
+                .unwrap_or_default();
+            Some(crate::mfa::verify_path(&slug, &here))
+        }
+        _ => None,
+    }
 }
 
 /// The router's fallback: a 404 page.
@@ -115,13 +132,50 @@ pub fn encode_query_value(value: &str) -> String {
     utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
-/// True once the WASM has taken over the page: for a button whose answer is
-/// shown only once (a new secret or token), which must not be posted as a
-/// plain form, where nobody would ever see it.
+/// A full page load of `path`, from an island (it has no router around it);
+/// nothing on the server.
+pub fn go_to(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Err(error) = window().location().assign(path) {
+        leptos::logging::error!("loading {path}: {error:?}");
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
+/// True once the WASM has taken over the island this is called in (never
+/// on the server): for a button that needs the browser (a passkey) or whose
+/// answer is shown only once (a new secret or token), which must not be
+/// posted as a plain form, where nobody would ever see it.
 pub fn hydrated() -> Signal<bool> {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     hydrated.into()
+}
+
+/// Keeps `rows`, which the server rendered into an island, up to date after
+/// the island's own actions: each time `changed` (their versions) moves on,
+/// `load` asks the server for the rows as they now are.
+pub fn reload_after<T, F>(
+    changed: impl Fn() -> usize + 'static,
+    rows: RwSignal<T>,
+    load: impl Fn() -> F + 'static,
+) where
+    T: Send + Sync + 'static,
+    F: std::future::Future<Output = Result<T, AppError>> + 'static,
+{
+    Effect::new(move |seen: Option<usize>| {
+        let now = changed();
+        if seen.is_some_and(|seen| seen != now) {
+            let load = load();
+            leptos::task::spawn_local(async move {
+                if let Ok(now) = load.await {
+                    rows.set(now);
+                }
+            });
+        }
+        now
+    });
 }
 
 /// Shows the refusal of `action`'s last answer in `refusal` (and clears
@@ -171,8 +225,7 @@ where
     S::Output: Clone + Send + Sync + 'static,
 {
     let posted = {
-        let query = leptos_router::hooks::use_query_map();
-        let query = query.read_untracked();
+        let query = page_query();
         query.get_str("__done") == Some(S::PATH) && query.get_str("__err").is_none()
     };
     Signal::derive(move || match action.value().get() {
@@ -183,12 +236,26 @@ where
 
 /// [`posted_refusal`], of the server function at `path` only if given.
 fn posted(path: Option<&str>) -> Option<AppError> {
-    let query = leptos_router::hooks::use_query_map();
-    let query = query.read_untracked();
+    let query = page_query();
     if path.is_some_and(|path| query.get_str("__path") != Some(path)) {
         return None;
     }
     query
         .get_str("__err")
         .map(leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err)
+}
+
+/// The query of the page's address. On the server, the router's; in the
+/// browser, the address bar's: an island has no router around it, and
+/// reads the same address the server rendered it for.
+fn page_query() -> leptos_router::params::ParamsMap {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos_router::location::{BrowserUrl, LocationProvider};
+        BrowserUrl::current()
+            .map(|url| url.search_params().clone())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    leptos_router::hooks::use_query_map().get_untracked()
 }

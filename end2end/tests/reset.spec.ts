@@ -52,7 +52,9 @@ test('an admin resets a guest’s MFA after a step-up; the guest proofs up again
     await expect(admin.page).toHaveURL(`${userPath}?confirm=reset`);
     await expect(userPage.methodRows).toHaveCount(1);
     await userPage.confirmReset(guestUpn);
-    await expect(userPage.done).toHaveText('MFA reset: 1 method and 10 recovery codes removed.');
+    await expect(userPage.done).toHaveText(
+      'MFA reset: their sign-in methods and recovery codes no longer work; they set up a new method the next time MFA is asked of them.',
+    );
     await expect(userPage.methodRows).toHaveCount(0);
     await expect(userPage.recoveryCodes).toHaveText('0 unused recovery codes');
 

@@ -17,8 +17,11 @@ use super::api::{
     application_details, list_applications, AssignApplicationUser, CreateApplication,
     DeleteApplication, NewClientSecret, SaveApplication, UnassignApplicationUser,
 };
-use super::{ApplicationView, ClientCredentials};
-use crate::components::{done_of, hydrated, keep_refusal, posted_refusal, ErrorPage, FieldError};
+use super::{ApplicationRow, ApplicationView, ClientCredentials};
+use crate::components::{
+    done_of, hydrated, keep_refusal, posted_refusal, refusal_of, reload_after, ErrorPage,
+    FieldError,
+};
 use crate::domain::{ClientType, UserType, MAX_REDIRECT_URIS};
 use crate::error::AppError;
 
@@ -68,41 +71,109 @@ fn Credentials(credentials: ClientCredentials, #[prop(into)] id: String) -> impl
 #[component]
 pub fn ApplicationsPage() -> impl IntoView {
     let params = use_params_map();
-    let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
-    let create = ServerAction::<CreateApplication>::new();
-    let applications = Resource::new_blocking(
-        move || (slug.get(), create.version().get()),
-        |(slug, _)| list_applications(slug),
-    );
-    let refusal = Signal::derive(move || create.value().get().and_then(Result::err));
-    let error_for = move |field: &'static str| {
-        Signal::derive(move || refusal.get().and_then(|error| error.for_field(field)))
-    };
-    let hydrated = hydrated();
-    let created = move || {
-        create
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|credentials| {
-                let href = format!("/t/{}/admin/applications/{}", slug.get(), credentials.id);
-                let name = credentials.name.clone();
-                view! {
-                    <p>"Registered " <a href=href>{name}</a> "."</p>
-                    <Credentials credentials id="new-application" />
-                }
-            })
-    };
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let applications = Resource::new_blocking(slug, list_applications);
     view! {
         <Title text="Applications · Gatehouse admin" />
         <h1>"Applications"</h1>
         <p class="muted">
             "The applications that sign people in through this tenant's OpenID Connect provider."
         </p>
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading applications…"</p> }
+        }>
+            {move || Suspend::new(async move {
+                match applications.await {
+                    Ok(rows) => view! { <Applications slug=slug() rows /> }.into_any(),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The *New application* form, the new client's credentials (once), and the
+/// tenant's applications. An island: the secret comes from the answer in the
+/// browser — posted as a plain form it would be made and never seen, so the
+/// button waits — and the list shows the new application at once.
+#[island]
+fn Applications(slug: String, rows: Vec<ApplicationRow>) -> impl IntoView {
+    let create = ServerAction::<CreateApplication>::new();
+    let rows = RwSignal::new(rows);
+    reload_after(move || create.version().get(), rows, {
+        let slug = slug.clone();
+        move || list_applications(slug.clone())
+    });
+    let refusal = Signal::derive(move || create.value().get().and_then(Result::err));
+    let error_for = move |field: &'static str| {
+        Signal::derive(move || refusal.get().and_then(|error| error.for_field(field)))
+    };
+    let hydrated = hydrated();
+    let list = format!("/t/{slug}/admin/applications");
+    let created = {
+        let list = list.clone();
+        move || {
+            create
+                .value()
+                .get()
+                .and_then(Result::ok)
+                .map(|credentials| {
+                    let href = format!("{list}/{}", credentials.id);
+                    let name = credentials.name.clone();
+                    view! {
+                        <p>"Registered " <a href=href>{name}</a> "."</p>
+                        <Credentials credentials id="new-application" />
+                    }
+                })
+        }
+    };
+    let table = move || {
+        let rows = rows.get();
+        if rows.is_empty() {
+            return view! { <p class="muted">"No application yet."</p> }.into_any();
+        }
+        let list = list.clone();
+        view! {
+            <table class="applications">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Client id"</th>
+                        <th scope="col">"Type"</th>
+                        <th scope="col">"Redirect URIs"</th>
+                        <th scope="col">"Assignment required"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|row| {
+                            let (href, key) = (format!("{list}/{}", row.id), row.name.clone());
+                            view! {
+                                <tr data-application=key>
+                                    <td>
+                                        <a href=href>{row.name}</a>
+                                    </td>
+                                    <td>
+                                        <code>{row.client_id}</code>
+                                    </td>
+                                    <td>{row.client_type.label()}</td>
+                                    <td>{row.redirect_uri_count}</td>
+                                    <td>{if row.assignment_required { "Yes" } else { "No" }}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        }
+        .into_any()
+    };
+    view! {
         <section class="card">
             <h2>"New application"</h2>
             <ActionForm action=create attr:class="form" attr:novalidate="">
-                <input type="hidden" name="slug" prop:value=slug />
+                <input type="hidden" name="slug" value=slug />
                 <label for="app-name">"Name"</label>
                 <input id="app-name" name="name" required placeholder="Foo" />
                 <FieldError message=error_for("name") />
@@ -136,62 +207,7 @@ pub fn ApplicationsPage() -> impl IntoView {
             </ActionForm>
             {created}
         </section>
-        <Suspense fallback=|| {
-            view! { <p class="loading">"Loading applications…"</p> }
-        }>
-            {move || Suspend::new(async move {
-                match applications.await {
-                    Ok(rows) if rows.is_empty() => {
-                        view! { <p class="muted">"No application yet."</p> }.into_any()
-                    }
-                    Ok(rows) => {
-                        view! {
-                            <table class="applications">
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"Name"</th>
-                                        <th scope="col">"Client id"</th>
-                                        <th scope="col">"Type"</th>
-                                        <th scope="col">"Redirect URIs"</th>
-                                        <th scope="col">"Assignment required"</th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {rows
-                                        .into_iter()
-                                        .map(|row| {
-                                            let href = format!(
-                                                "/t/{}/admin/applications/{}",
-                                                slug.get_untracked(),
-                                                row.id,
-                                            );
-                                            let key = row.name.clone();
-                                            view! {
-                                                <tr data-application=key>
-                                                    <td>
-                                                        <a href=href>{row.name}</a>
-                                                    </td>
-                                                    <td>
-                                                        <code>{row.client_id}</code>
-                                                    </td>
-                                                    <td>{row.client_type.label()}</td>
-                                                    <td>{row.redirect_uri_count}</td>
-                                                    <td>
-                                                        {if row.assignment_required { "Yes" } else { "No" }}
-                                                    </td>
-                                                </tr>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </tbody>
-                            </table>
-                        }
-                            .into_any()
-                    }
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {table}
     }
 }
 
@@ -199,7 +215,6 @@ pub fn ApplicationsPage() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct Actions {
     save: ServerAction<SaveApplication>,
-    new_secret: ServerAction<NewClientSecret>,
     delete: ServerAction<DeleteApplication>,
     assign: ServerAction<AssignApplicationUser>,
     unassign: ServerAction<UnassignApplicationUser>,
@@ -208,10 +223,7 @@ struct Actions {
 impl Actions {
     /// Changes whenever one of them completes: the page reloads its data.
     fn version(self) -> usize {
-        self.save.version().get()
-            + self.new_secret.version().get()
-            + self.assign.version().get()
-            + self.unassign.version().get()
+        self.save.version().get() + self.assign.version().get() + self.unassign.version().get()
     }
 }
 
@@ -222,7 +234,6 @@ pub fn ApplicationPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let actions = Actions {
         save: ServerAction::new(),
-        new_secret: ServerAction::new(),
         delete: ServerAction::new(),
         assign: ServerAction::new(),
         unassign: ServerAction::new(),
@@ -235,7 +246,6 @@ pub fn ApplicationPage() -> impl IntoView {
     // then of whichever action answered last.
     let refusal = RwSignal::new(posted_refusal());
     keep_refusal(actions.save, refusal);
-    keep_refusal(actions.new_secret, refusal);
     keep_refusal(actions.delete, refusal);
     keep_refusal(actions.assign, refusal);
     keep_refusal(actions.unassign, refusal);
@@ -316,9 +326,7 @@ fn Application(
         <Assignments slug=slug.clone() id=id.clone() assigned actions refusal />
         {(client_type == ClientType::Confidential)
             .then(|| {
-                view! {
-                    <ClientSecret slug=slug.clone() id=id.clone() new_secret=actions.new_secret />
-                }
+                view! { <ClientSecret slug=slug.clone() id=id.clone() /> }
             })}
         <DeleteForm slug id name delete=actions.delete refusal />
     }
@@ -457,20 +465,25 @@ fn Assignments(
     }
 }
 
-/// A new secret for a confidential client, shown once.
-#[component]
-fn ClientSecret(
-    slug: String,
-    id: String,
-    new_secret: ServerAction<NewClientSecret>,
-) -> impl IntoView {
+/// A new secret for a confidential client, shown once. An island, like
+/// [`NewApplication`].
+#[island]
+fn ClientSecret(slug: String, id: String) -> impl IntoView {
+    let new_secret = ServerAction::<NewClientSecret>::new();
     let hydrated = hydrated();
-    let shown = move || {
-        new_secret
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|credentials| view! { <Credentials credentials id="new-client-secret" /> })
+    let shown = move || match new_secret.value().get() {
+        Some(Ok(credentials)) => {
+            Some(view! { <Credentials credentials id="new-client-secret" /> }.into_any())
+        }
+        Some(Err(error)) => Some(
+            view! {
+                <p class="alert" role="alert">
+                    {error.to_string()}
+                </p>
+            }
+            .into_any(),
+        ),
+        None => None,
     };
     view! {
         <section class="card">
@@ -508,8 +521,9 @@ fn RequireMfa(slug: String, id: String) -> impl IntoView {
         },
         |(slug, id, _)| application_requires_mfa(slug, id),
     );
+    let refusal = refusal_of(set);
     let refused = move || {
-        set.value().get().and_then(Result::err).map(|error| {
+        refusal.get().map(|error| {
             view! {
                 <p class="alert" role="alert">
                     {error.to_string()}

@@ -40,14 +40,14 @@ pub fn SignInPage() -> impl IntoView {
                 </p>
             </Show>
             <ActionForm action=action attr:class="form" attr:novalidate="">
-                <input type="hidden" name="next" prop:value=next />
+                <input type="hidden" name="next" value=next />
                 <label for="upn">"User name"</label>
                 <input
                     id="upn"
                     name="upn"
                     type="email"
                     autocomplete="username"
-                    prop:value=login_hint
+                    value=login_hint
                     placeholder="someone@woodgrove.test"
                     required
                 />

@@ -1,6 +1,10 @@
 //! The Invitations pages: the admin's list and form
 //! (`/t/{slug}/admin/invitations`), and the member's *Invite a guest*
-//! (`/t/{slug}/invite`), which share one form.
+//! (`/t/{slug}/invite`), which share one form. Both are islands: the
+//! answers (a link shown once, a result per CSV row) come back to the
+//! browser, and the admin's list shows the change at once. Revoke and reset
+//! also work before the WASM has loaded (a refusal comes back in the
+//! address).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,21 +13,16 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::api::{
     list_invitations, BulkInvite, InviteGuest, ResendInvitation, ResetRedemption, RevokeInvitation,
 };
+use super::api::{InvitationList, InvitationRow};
 use super::InvitationStatus;
-use crate::components::{encode_query_value, refusal_of, ErrorPage, FieldError};
+use crate::components::{encode_query_value, refusal_of, reload_after, ErrorPage, FieldError};
 use crate::error::AppError;
 
 /// The invite form: address, name, where to land, a personal message, and
 /// whether to e-mail the link; for admins also whether any identity may
-/// redeem it. Shows the outcome under the form.
+/// redeem it (`admin`). Shows the outcome under the form.
 #[component]
-pub fn InviteForm(
-    #[prop(into)] slug: Signal<String>,
-    action: ServerAction<InviteGuest>,
-    /// Offer the admin-only "any identity" choice.
-    #[prop(optional)]
-    admin: bool,
-) -> impl IntoView {
+fn InviteForm(slug: String, action: ServerAction<InviteGuest>, admin: bool) -> impl IntoView {
     let refusal = refusal_of(action);
     let error = move |name: &'static str| {
         Signal::derive(move || refusal.get().and_then(|e| e.for_field(name)))
@@ -60,7 +59,7 @@ pub fn InviteForm(
     };
     view! {
         <ActionForm action=action attr:class="form" attr:novalidate="">
-            <input type="hidden" name="slug" prop:value=slug />
+            <input type="hidden" name="slug" value=slug />
             <label for="invite-email">"E-mail address"</label>
             <input
                 id="invite-email"
@@ -104,10 +103,7 @@ pub fn InviteForm(
 /// Bulk invite: a CSV file (read into the text box by the browser, or
 /// pasted), invited row by row, with a result per row.
 #[component]
-fn BulkInviteForm(
-    #[prop(into)] slug: Signal<String>,
-    action: ServerAction<BulkInvite>,
-) -> impl IntoView {
+fn BulkInviteForm(slug: String, action: ServerAction<BulkInvite>) -> impl IntoView {
     let (csv, set_csv) = signal(String::new());
     let error = move || {
         action.value().get().and_then(Result::err).map(|e| {
@@ -158,7 +154,7 @@ fn BulkInviteForm(
     };
     view! {
         <ActionForm action=action attr:class="form" attr:novalidate="">
-            <input type="hidden" name="slug" prop:value=slug />
+            <input type="hidden" name="slug" value=slug />
             <label for="bulk-file">"CSV file"</label>
             <input
                 id="bulk-file"
@@ -219,46 +215,76 @@ const FILTERS: &[(&str, &str)] = &[
 pub fn InvitationsPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
+    let slug = move || params.read().get("slug").unwrap_or_default();
     let status = move || query.read().get("status").unwrap_or_default();
     let after = move || query.read().get("after");
+    let list = Resource::new_blocking(
+        move || (slug(), status(), after()),
+        |(slug, status, after)| list_invitations(slug, Some(status), after),
+    );
+
+    view! {
+        <Title text="Invitations · Gatehouse admin" />
+        <h1>"Invitations"</h1>
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading invitations…"</p> }
+        }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(list) => {
+                        view! { <Invitations slug=slug() status=status() after=after() list /> }
+                            .into_any()
+                    }
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The invite and bulk forms, the status filter, and one page of the
+/// invitations in it (`after` the last of the page before), with the row
+/// actions; reloaded after each action in the browser.
+#[island]
+fn Invitations(
+    slug: String,
+    status: String,
+    after: Option<String>,
+    list: InvitationList,
+) -> impl IntoView {
     let invite = ServerAction::<InviteGuest>::new();
+    let bulk = ServerAction::<BulkInvite>::new();
     let resend = ServerAction::<ResendInvitation>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();
     let reset = ServerAction::<ResetRedemption>::new();
-    let bulk = ServerAction::<BulkInvite>::new();
-    let list = Resource::new_blocking(
+    let list = RwSignal::new(list);
+    reload_after(
         move || {
-            (
-                slug.get(),
-                status(),
-                after(),
-                invite.version().get()
-                    + resend.version().get()
-                    + revoke.version().get()
-                    + reset.version().get()
-                    + bulk.version().get(),
-            )
+            invite.version().get()
+                + bulk.version().get()
+                + resend.version().get()
+                + revoke.version().get()
+                + reset.version().get()
         },
-        |(slug, status, after, _)| list_invitations(slug, Some(status), after),
+        list,
+        {
+            let (slug, status, after) = (slug.clone(), status.clone(), after.clone());
+            move || list_invitations(slug.clone(), Some(status.clone()), after.clone())
+        },
     );
     let resent = move || {
-        resend.value().get().and_then(Result::ok).and_then(|invited| invited.redeem_url.map(|url| (invited.email, url))).map(
-            |(email, url)| {
-                view! {
-                    <div class="notice" role="status" id="resend-result">
-                        <p>
-                            {format!(
-                                "New link for {email} (the old one no longer works; shown only now):",
-                            )}
-                        </p>
-                        <p>
-                            <code class="redeem-url">{url}</code>
-                        </p>
-                    </div>
-                }
-            },
-        )
+        let invited = resend.value().get().and_then(Result::ok)?;
+        let (email, url) = (invited.email, invited.redeem_url?);
+        Some(view! {
+            <div class="notice" role="status" id="resend-result">
+                <p>
+                    {format!("New link for {email} (the old one no longer works; shown only now):")}
+                </p>
+                <p>
+                    <code class="redeem-url">{url}</code>
+                </p>
+            </div>
+        })
     };
     let row_refusals = [refusal_of(resend), refusal_of(revoke), refusal_of(reset)];
     let row_error = move || {
@@ -273,144 +299,123 @@ pub fn InvitationsPage() -> impl IntoView {
                 }
             })
     };
-
+    let filters = FILTERS
+        .iter()
+        .map(|(value, label)| {
+            let href = if value.is_empty() {
+                "?".to_owned()
+            } else {
+                format!("?status={value}")
+            };
+            view! {
+                <a href=href class:current=status == *value>
+                    {*label}
+                </a>
+            }
+        })
+        .collect_view();
+    let rows_slug = slug.clone();
+    let row = move |row: InvitationRow| {
+        let slug = rows_slug.clone();
+        let open = matches!(
+            row.status,
+            InvitationStatus::PendingAcceptance | InvitationStatus::Expired
+        );
+        let accepted = row.status == InvitationStatus::Accepted;
+        let form = |slug: String, id: String| {
+            view! {
+                <input type="hidden" name="slug" value=slug />
+                <input type="hidden" name="id" value=id />
+            }
+        };
+        let actions = open.then(|| {
+            let (resend_fields, revoke_fields) = (
+                form(slug.clone(), row.id.clone()),
+                form(slug.clone(), row.id.clone()),
+            );
+            view! {
+                <ActionForm action=resend attr:class="inline">
+                    {resend_fields}
+                    <button type="submit" class="link">
+                        "Resend"
+                    </button>
+                </ActionForm>
+                " "
+                <ActionForm action=revoke attr:class="inline">
+                    {revoke_fields}
+                    <button type="submit" class="link">
+                        "Revoke"
+                    </button>
+                </ActionForm>
+            }
+        });
+        let reset_action = accepted.then(|| {
+            let fields = form(slug.clone(), row.id.clone());
+            view! {
+                <ActionForm action=reset attr:class="inline">
+                    {fields}
+                    <button type="submit" class="link">
+                        "Reset redemption"
+                    </button>
+                </ActionForm>
+            }
+        });
+        let key = row.email.clone();
+        view! {
+            <tr data-email=key>
+                <td>{row.email}</td>
+                <td>{row.guest_upn}</td>
+                <td>{row.status.as_str()}</td>
+                <td class="date">{row.created}</td>
+                <td class="date">{row.expires}</td>
+                <td>{actions}{reset_action}</td>
+            </tr>
+        }
+    };
+    let next = move || {
+        list.read().next.clone().map(|next| {
+            let href = format!(
+                "?status={}&after={}",
+                encode_query_value(&status),
+                encode_query_value(&next),
+            );
+            view! {
+                <a class="button" href=href rel="next">
+                    "Next page"
+                </a>
+            }
+        })
+    };
     view! {
-        <Title text="Invitations · Gatehouse admin" />
-        <h1>"Invitations"</h1>
         <section class="card">
             <h2>"New invitation"</h2>
-            <InviteForm slug action=invite admin=true />
+            <InviteForm slug=slug.clone() action=invite admin=true />
         </section>
         <section class="card">
             <h2>"Bulk invite"</h2>
             <BulkInviteForm slug action=bulk />
         </section>
         <nav class="filters" aria-label="Filter by status">
-            {FILTERS
-                .iter()
-                .map(|(value, label)| {
-                    let href = if value.is_empty() {
-                        "?".to_owned()
-                    } else {
-                        format!("?status={value}")
-                    };
-                    let current = move || status() == *value;
-                    view! {
-                        <a href=href class:current=current>
-                            {*label}
-                        </a>
-                    }
-                })
-                .collect_view()}
+            {filters}
         </nav>
         {row_error}
         {resent}
-        <Suspense fallback=|| {
-            view! { <p class="loading">"Loading invitations…"</p> }
-        }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Ok(list) => {
-                        let next = list
-                            .next
-                            .map(|next| {
-                                let status = status();
-                                let href = format!(
-                                    "?status={}&after={}",
-                                    encode_query_value(&status),
-                                    encode_query_value(&next),
-                                );
-                                view! {
-                                    <a class="button" href=href rel="next">
-                                        "Next page"
-                                    </a>
-                                }
-                            });
-                        view! {
-                            <table class="invitations">
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"E-mail"</th>
-                                        <th scope="col">"Guest"</th>
-                                        <th scope="col">"Status"</th>
-                                        <th scope="col">"Sent"</th>
-                                        <th scope="col">"Expires"</th>
-                                        <th scope="col">"Actions"</th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {list
-                                        .rows
-                                        .into_iter()
-                                        .map(|row| {
-                                            let open = matches!(
-                                                row.status,
-                                                InvitationStatus::PendingAcceptance
-                                                | InvitationStatus::Expired
-                                            );
-                                            let (resend_id, revoke_id, reset_id, email) = (
-                                                row.id.clone(),
-                                                row.id.clone(),
-                                                row.id.clone(),
-                                                row.email.clone(),
-                                            );
-                                            let accepted = row.status == InvitationStatus::Accepted;
-                                            let actions = open
-                                                .then(|| {
-                                                    view! {
-                                                        <ActionForm action=resend attr:class="inline">
-                                                            <input type="hidden" name="slug" prop:value=slug />
-                                                            <input type="hidden" name="id" value=resend_id />
-                                                            <button type="submit" class="link">
-                                                                "Resend"
-                                                            </button>
-                                                        </ActionForm>
-                                                        " "
-                                                        <ActionForm action=revoke attr:class="inline">
-                                                            <input type="hidden" name="slug" prop:value=slug />
-                                                            <input type="hidden" name="id" value=revoke_id />
-                                                            <button type="submit" class="link">
-                                                                "Revoke"
-                                                            </button>
-                                                        </ActionForm>
-                                                    }
-                                                });
-                                            let reset_action = accepted
-                                                .then(|| {
-                                                    view! {
-                                                        <ActionForm action=reset attr:class="inline">
-                                                            <input type="hidden" name="slug" prop:value=slug />
-                                                            <input type="hidden" name="id" value=reset_id />
-                                                            <button type="submit" class="link">
-                                                                "Reset redemption"
-                                                            </button>
-                                                        </ActionForm>
-                                                    }
-                                                });
-                                            view! {
-                                                <tr data-email=email>
-                                                    <td>{row.email}</td>
-                                                    <td>{row.guest_upn}</td>
-                                                    <td>{row.status.as_str()}</td>
-                                                    <td class="date">{row.created}</td>
-                                                    <td class="date">{row.expires}</td>
-                                                    <td>{actions}{reset_action}</td>
-                                                </tr>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </tbody>
-                            </table>
-                            <nav class="pager" aria-label="Pages">
-                                {next}
-                            </nav>
-                        }
-                            .into_any()
-                    }
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <table class="invitations">
+            <thead>
+                <tr>
+                    <th scope="col">"E-mail"</th>
+                    <th scope="col">"Guest"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Sent"</th>
+                    <th scope="col">"Expires"</th>
+                    <th scope="col">"Actions"</th>
+                </tr>
+            </thead>
+            <tbody>{move || list.get().rows.into_iter().map(row.clone()).collect_view()}</tbody>
+        </table>
+        <nav class="pager" aria-label="Pages">
+            {next}
+        </nav>
     }
 }
 
@@ -419,7 +424,6 @@ pub fn InvitationsPage() -> impl IntoView {
 pub fn MemberInvitePage() -> impl IntoView {
     let params = use_params_map();
     let slug = Signal::derive(move || params.read().get("slug").unwrap_or_default());
-    let invite = ServerAction::<InviteGuest>::new();
     view! {
         <Title text="Invite a guest · Gatehouse" />
         <section class="card narrow">
@@ -427,7 +431,15 @@ pub fn MemberInvitePage() -> impl IntoView {
             <p class="muted">
                 "Invite someone from a partner organisation to your organisation's applications."
             </p>
-            <InviteForm slug action=invite />
+            <MemberInvite slug=slug.get_untracked() />
         </section>
     }
+}
+
+/// The member's invite form. An island: the link, when not e-mailed, is
+/// shown once, from the answer in the browser.
+#[island]
+fn MemberInvite(slug: String) -> impl IntoView {
+    let invite = ServerAction::<InviteGuest>::new();
+    view! { <InviteForm slug action=invite admin=false /> }
 }

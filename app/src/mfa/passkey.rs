@@ -3,7 +3,7 @@
 //! keeps the ceremony; the browser hands them to `navigator.credentials`
 //! (with webauthn-rs-proto's conversions to and from web-sys' types) and
 //! sends the authenticator's answer back. This needs the WebAssembly: the
-//! buttons stay disabled until the page is hydrated.
+//! buttons stay disabled until their island is hydrated.
 
 use leptos::prelude::*;
 
@@ -11,7 +11,7 @@ use super::api::{
     passkey_register_begin, passkey_register_finish, passkey_verify_begin, passkey_verify_finish,
 };
 use super::ProofUpDone;
-use crate::components::FieldError;
+use crate::components::{go_to, hydrated, FieldError};
 use crate::error::AppError;
 
 /// Registers a passkey named `name` with `tenant`: the server's options,
@@ -42,14 +42,6 @@ fn in_browser(pending: WriteSignal<bool>, step: impl std::future::Future<Output 
         step.await;
         pending.set(false);
     });
-}
-
-/// True once the page is hydrated (never on the server): the passkey
-/// buttons need the browser's WebAuthn.
-fn hydrated() -> ReadSignal<bool> {
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move || set_hydrated.set(true));
-    hydrated
 }
 
 /// Proof-up with a passkey or security key: name it, then the browser asks
@@ -102,8 +94,8 @@ pub fn PasskeySetup(
 }
 
 /// The challenge with a passkey or security key: one button; passing goes
-/// on to `next`.
-#[component]
+/// on to `next`. An island: the rest of the challenge page is plain HTML.
+#[island]
 pub fn PasskeyChallenge(tenant: String, next: String) -> impl IntoView {
     let (pending, set_pending) = signal(false);
     let (error, set_error) = signal(None::<String>);
@@ -111,7 +103,7 @@ pub fn PasskeyChallenge(tenant: String, next: String) -> impl IntoView {
         let (tenant, next) = (tenant.clone(), next.clone());
         in_browser(set_pending, async move {
             match verify_with_passkey(tenant, next).await {
-                Ok(next) => browser::go_to(&next),
+                Ok(next) => go_to(&next),
                 Err(refused) => set_error.set(Some(refused.to_string())),
             }
         });
@@ -168,13 +160,6 @@ mod browser {
         let options: web_sys::CredentialRequestOptions = options.into();
         let promise = credentials()?.get_with_options(&options).map_err(explain)?;
         Ok(credential(JsFuture::from(promise).await.map_err(explain)?)?.into())
-    }
-
-    /// A full page load of `path` (the session cookie has changed).
-    pub fn go_to(path: &str) {
-        if let Some(window) = web_sys::window() {
-            let _ = window.location().assign(path);
-        }
     }
 
     fn credential(value: JsValue) -> Result<web_sys::PublicKeyCredential, AppError> {
@@ -234,6 +219,4 @@ mod browser {
     pub async fn get(_options: RequestChallengeResponse) -> Result<PublicKeyCredential, AppError> {
         Err(in_the_browser_only())
     }
-
-    pub fn go_to(_path: &str) {}
 }

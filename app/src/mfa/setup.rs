@@ -51,8 +51,10 @@ pub fn MfaSetupPage() -> impl IntoView {
     }
 }
 
-/// The steps: choose a kind of method and set it up, keep the codes.
-#[component]
+/// The steps: choose a kind of method and set it up, keep the codes. An
+/// island: the QR code, the passkey dialog and the recovery codes come from
+/// answers in the browser.
+#[island]
 fn SetupSteps(context: MfaContext) -> impl IntoView {
     let begin = ServerAction::<TotpBegin>::new();
     let confirm = ServerAction::<TotpConfirm>::new();

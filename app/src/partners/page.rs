@@ -75,7 +75,7 @@ fn DefaultForm(
         <section class="card">
             <h2>"Default"</h2>
             <ActionForm action attr:class="form">
-                <input type="hidden" name="slug" prop:value=slug />
+                <input type="hidden" name="slug" value=slug />
                 <label class="checkbox">
                     <input
                         type="checkbox"
@@ -130,7 +130,7 @@ fn PartnerTable(
                                 <td>{if partner.trust_mfa { "Yes" } else { "No" }}</td>
                                 <td class="actions">
                                     <ActionForm action=set_partner attr:class="inline">
-                                        <input type="hidden" name="slug" prop:value=slug />
+                                        <input type="hidden" name="slug" value=slug />
                                         <input type="hidden" name="partner" value=id />
                                         {trust_next}
                                         <button type="submit" class="link">
@@ -138,7 +138,7 @@ fn PartnerTable(
                                         </button>
                                     </ActionForm>
                                     <ActionForm action=remove attr:class="inline">
-                                        <input type="hidden" name="slug" prop:value=slug />
+                                        <input type="hidden" name="slug" value=slug />
                                         <input type="hidden" name="partner" value=id_again />
                                         <button type="submit" class="link">
                                             "Remove"
@@ -173,7 +173,7 @@ fn AddPartnerForm(
         <section class="card">
             <h2>"Add a partner"</h2>
             <ActionForm action attr:class="form" attr:novalidate="">
-                <input type="hidden" name="slug" prop:value=slug />
+                <input type="hidden" name="slug" value=slug />
                 <label for="partner-domain">"Partner tenant (its domain)"</label>
                 <input id="partner-domain" name="partner" required placeholder="contoso.test" />
                 <FieldError message=partner_error />

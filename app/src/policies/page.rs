@@ -145,7 +145,7 @@ fn PolicyTable(
                                 <td class="actions">
                                     <A href=edit>"Edit"</A>
                                     <ActionForm action=delete attr:class="inline">
-                                        <input type="hidden" name="slug" prop:value=slug />
+                                        <input type="hidden" name="slug" value=slug />
                                         <input type="hidden" name="id" value=policy.id.clone() />
                                         <button type="submit" class="link">
                                             "Delete"
@@ -268,7 +268,7 @@ fn PolicyForm(
                     }
                 })}
             <ActionForm action=save attr:class="form policy" attr:novalidate="">
-                <input type="hidden" name="slug" prop:value=slug />
+                <input type="hidden" name="slug" value=slug />
                 <input type="hidden" name="id" value=p.id.clone() />
                 <label for="policy-name">"Name"</label>
                 <input

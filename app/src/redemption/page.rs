@@ -1,5 +1,9 @@
 //! `/redeem?ticket=…`: who invited you to what; sign in at home (or create a
-//! personal account, or use a one-time passcode); review and accept.
+//! personal account, or use a one-time passcode); review and accept. The
+//! passcode steps are islands (the form for the code appears once it is
+//! sent), and so is the consent, whose refusal the browser shows: the page
+//! sends no Referer (its address holds the ticket), so a plain form's
+//! refusal could not come back to it.
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -140,7 +144,7 @@ pub(super) fn form_error<T>(
     }
 }
 
-#[component]
+#[island]
 fn CreatePersonalAccount(email: String, ticket: String) -> impl IntoView {
     let send = ServerAction::<SendCode>::new();
     let create = ServerAction::<SignUp>::new();
@@ -201,7 +205,7 @@ fn CreatePersonalAccount(email: String, ticket: String) -> impl IntoView {
     }
 }
 
-#[component]
+#[island]
 fn OneTimePasscode(email: String, ticket: String) -> impl IntoView {
     let send = ServerAction::<SendCode>::new();
     let verify = ServerAction::<SignInWithCode>::new();
@@ -270,7 +274,7 @@ fn WrongIdentity(invitation: InvitationView, me: SignedInAs, ticket: String) -> 
     }
 }
 
-#[component]
+#[island]
 fn Consent(invitation: InvitationView, ticket: String) -> impl IntoView {
     let accept = ServerAction::<AcceptInvitation>::new();
     let after = format!(

@@ -6,8 +6,9 @@
 //! server functions, so they work before the WASM has loaded: the browser
 //! comes back to this page, and a refusal comes back in the URL (leptos'
 //! `__err`), which the page shows. New recovery codes are shown once, from
-//! the answer itself, so that button waits for the WASM: posted without
-//! it, the old codes would be replaced by a set nobody ever saw.
+//! the answer itself, so that button is an island and waits for the WASM:
+//! posted without it, the old codes would be replaced by a set nobody ever
+//! saw.
 //! A change that needs a fresh MFA sends the browser through
 //! `/mfa/verify` and back here.
 
@@ -32,17 +33,13 @@ use crate::mfa::recovery_codes::RecoveryCodes;
 struct Actions {
     rename: ServerAction<RenameMfaMethod>,
     remove: ServerAction<RemoveMfaMethod>,
-    regenerate: ServerAction<NewRecoveryCodes>,
     end_session: ServerAction<EndOtherSession>,
 }
 
 impl Actions {
     /// Changes whenever any of them completes: the page reloads its data.
     fn version(self) -> usize {
-        self.rename.version().get()
-            + self.remove.version().get()
-            + self.regenerate.version().get()
-            + self.end_session.version().get()
+        self.rename.version().get() + self.remove.version().get() + self.end_session.version().get()
     }
 }
 
@@ -53,7 +50,6 @@ pub fn SecurityInfoPage() -> impl IntoView {
     let actions = Actions {
         rename: ServerAction::new(),
         remove: ServerAction::new(),
-        regenerate: ServerAction::new(),
         end_session: ServerAction::new(),
     };
     let info = Resource::new_blocking(
@@ -65,7 +61,6 @@ pub fn SecurityInfoPage() -> impl IntoView {
     let refusal = RwSignal::new(posted_refusal());
     keep_refusal(actions.rename, refusal);
     keep_refusal(actions.remove, refusal);
-    keep_refusal(actions.regenerate, refusal);
     keep_refusal(actions.end_session, refusal);
     let location = use_location();
 
@@ -170,6 +165,7 @@ fn TenantMethods(
     let slug = tenant.slug.clone();
     let here = page_path(&slug);
     let verify = crate::mfa::verify_path(&slug, &here);
+    let verify_again = verify.clone();
     let add = crate::mfa::setup_path(&slug, &here);
     let needs_mfa = move || matches!(refusal.get(), Some(AppError::MfaRequired));
     let message = move || {
@@ -181,22 +177,6 @@ fn TenantMethods(
                     <p class="field-error" role="alert" id="security-info-error">
                         {error.to_string()}
                     </p>
-                }
-            })
-    };
-    let hydrated = hydrated();
-    let new_codes = move || {
-        actions
-            .regenerate
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|codes| {
-                view! {
-                    <div class="notice" role="status" id="new-recovery-codes">
-                        <p>"Your new recovery codes replace the old ones, which no longer work."</p>
-                    </div>
-                    <RecoveryCodes codes />
                 }
             })
     };
@@ -256,17 +236,51 @@ fn TenantMethods(
             <p id="recovery-codes-left">
                 {codes_left} " unused recovery " {if codes_left == 1 { "code" } else { "codes" }}
             </p>
-            <ActionForm action=actions.regenerate attr:class="inline">
-                <input type="hidden" name="tenant" value=tenant.slug />
-                <button
-                    type="submit"
-                    disabled=move || !hydrated.get() || actions.regenerate.pending().get()
-                >
-                    "New recovery codes"
-                </button>
-            </ActionForm>
-            {new_codes}
+            <NewCodes tenant=tenant.slug verify=verify_again />
         </section>
+    }
+}
+
+/// The button for a new set of recovery codes, and the set, shown once. An
+/// island: the codes come from the answer in the browser. A refusal for a
+/// stale MFA goes through the challenge (`verify`) and back.
+#[island]
+fn NewCodes(tenant: String, verify: String) -> impl IntoView {
+    let regenerate = ServerAction::<NewRecoveryCodes>::new();
+    let hydrated = hydrated();
+    Effect::new(move || {
+        if let Some(Err(AppError::MfaRequired)) = regenerate.value().get() {
+            crate::components::go_to(&verify);
+        }
+    });
+    let outcome = move || match regenerate.value().get() {
+        Some(Ok(codes)) => Some(
+            view! {
+                <div class="notice" role="status" id="new-recovery-codes">
+                    <p>"Your new recovery codes replace the old ones, which no longer work."</p>
+                </div>
+                <RecoveryCodes codes />
+            }
+            .into_any(),
+        ),
+        Some(Err(error)) if error != AppError::MfaRequired => Some(
+            view! {
+                <p class="field-error" role="alert" id="security-info-error">
+                    {error.to_string()}
+                </p>
+            }
+            .into_any(),
+        ),
+        _ => None,
+    };
+    view! {
+        <ActionForm action=regenerate attr:class="inline">
+            <input type="hidden" name="tenant" value=tenant />
+            <button type="submit" disabled=move || !hydrated.get() || regenerate.pending().get()>
+                "New recovery codes"
+            </button>
+        </ActionForm>
+        {outcome}
     }
 }
 

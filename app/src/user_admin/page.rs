@@ -18,7 +18,7 @@ use super::api::{
     SetUserEnabled,
 };
 use super::{user_path, EventLine, InvitationLine, SessionLine, UserDetail};
-use crate::components::{keep_refusal, posted_refusal, ErrorPage};
+use crate::components::{done_of, keep_refusal, posted_refusal, ErrorPage};
 use crate::domain::{ExternalUserState, UserType};
 use crate::error::AppError;
 use crate::security_info::MethodRow;
@@ -71,7 +71,10 @@ pub fn UserAdminPage() -> impl IntoView {
     keep_refusal(actions.revoke, refusal);
     keep_refusal(actions.enable, refusal);
     keep_refusal(actions.reset_redemption, refusal);
-    let confirm_reset = query.read_untracked().get("confirm").as_deref() == Some("reset");
+    // Back from the step-up the reset asked for: the confirmation open again
+    // (not once the reset is done).
+    let confirm_reset = query.read_untracked().get("confirm").as_deref() == Some("reset")
+        && !done_of(actions.reset).get_untracked();
     view! {
         <Suspense fallback=|| {
             view! { <p class="loading">"Loading…"</p> }
@@ -111,42 +114,25 @@ fn User(
                 }
             })
     };
-    let done = move || {
-        let reset = actions
-            .reset
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|summary| {
-                format!(
-                    "MFA reset: {} {} and {} recovery {} removed.",
-                    summary.methods,
-                    if summary.methods == 1 {
-                        "method"
-                    } else {
-                        "methods"
-                    },
-                    summary.recovery_codes,
-                    if summary.recovery_codes == 1 {
-                        "code"
-                    } else {
-                        "codes"
-                    },
-                )
-            });
-        let revoked = actions
-            .revoke
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|count| format!("Sessions revoked: {count}."));
-        reset.or(revoked).map(|text| {
-            view! {
+    // What the last form did, when it was one whose effect the page does
+    // not show by itself (the page shows the new state after every form).
+    let done = {
+        let reset = done_of(actions.reset);
+        let revoked = done_of(actions.revoke);
+        move || {
+            let text = if reset.get() {
+                "MFA reset: their sign-in methods and recovery codes no longer work; they set up a new method the next time MFA is asked of them."
+            } else if revoked.get() {
+                "Sessions revoked: they sign in again everywhere."
+            } else {
+                return None;
+            };
+            Some(view! {
                 <p class="notice" role="status" id="user-done">
                     {text}
                 </p>
-            }
-        })
+            })
+        }
     };
     let kind = match (user.user_type, user.external_user_state) {
         (UserType::Member, _) if user.is_admin => "Member, admin",
