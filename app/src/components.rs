@@ -178,21 +178,6 @@ pub fn reload_after<T, F>(
     });
 }
 
-/// Shows the refusal of `action`'s last answer in `refusal` (and clears
-/// it on a success), so a page with several actions has one place for the
-/// message.
-pub fn keep_refusal<S>(action: ServerAction<S>, refusal: RwSignal<Option<AppError>>)
-where
-    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    Effect::new(move |_| {
-        if let Some(result) = action.value().get() {
-            refusal.set(result.err());
-        }
-    });
-}
-
 /// The refusal of a form on this page posted before the WASM had loaded:
 /// the server function sent the browser back here with it in the address
 /// (`__path`, `__err`). The server shows a page with such an address only

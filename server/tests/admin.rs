@@ -191,3 +191,33 @@ async fn an_admin_without_mfa_is_sent_to_verify_and_every_admin_function_says_mf
     let page = app.page("/t/woodgrove/admin/users", Some(&admin)).await;
     assert_eq!(page.status(), StatusCode::OK);
 }
+
+/// Every admin page renders to its end under concurrent load. The frame's
+/// access check and the page load their data side by side: a page whose
+/// resources were made inside the frame's `Suspense` left a few of these
+/// renderings hanging for good (islands mode).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn admin_pages_render_to_the_end_under_concurrent_load() {
+    const PAGES: [&str; 3] = ["users", "licensing", "tokens"];
+    let app = spawn_app().await;
+    let cookie = app.admin_session("admin@woodgrove.test").await;
+    let loads = (0..240).map(|n| {
+        let (app, cookie) = (&app, &cookie);
+        async move {
+            let path = format!("/t/woodgrove/admin/{}", PAGES[n % PAGES.len()]);
+            let response = app.page(&path, Some(cookie)).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            (path, response.text().await.expect("the whole page"))
+        }
+    });
+    let pages = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        futures::future::join_all(loads),
+    )
+    .await
+    .expect("every page rendered to its end");
+    for (path, html) in pages {
+        assert!(html.contains("</html>"), "{path}: {html}");
+        assert!(html.contains("class=\"admin-nav\""), "{path}: no frame");
+    }
+}

@@ -19,8 +19,7 @@ use super::api::{
 };
 use super::{ApplicationRow, ApplicationView, ClientCredentials};
 use crate::components::{
-    done_of, hydrated, keep_refusal, posted_refusal, refusal_of, reload_after, ErrorPage,
-    FieldError,
+    done_of, hydrated, posted_refusal, refusal_of, reload_after, ErrorPage, FieldError,
 };
 use crate::domain::{ClientType, UserType, MAX_REDIRECT_URIS};
 use crate::error::AppError;
@@ -220,13 +219,6 @@ struct Actions {
     unassign: ServerAction<UnassignApplicationUser>,
 }
 
-impl Actions {
-    /// Changes whenever one of them completes: the page reloads its data.
-    fn version(self) -> usize {
-        self.save.version().get() + self.assign.version().get() + self.unassign.version().get()
-    }
-}
-
 #[component]
 pub fn ApplicationPage() -> impl IntoView {
     let params = use_params_map();
@@ -239,16 +231,16 @@ pub fn ApplicationPage() -> impl IntoView {
         unassign: ServerAction::new(),
     };
     let application = Resource::new_blocking(
-        move || (slug(), id(), actions.version()),
-        |(slug, id, _)| application_details(slug, id),
+        move || (slug(), id()),
+        |(slug, id)| application_details(slug, id),
     );
-    // The last refusal: of a form posted without the WASM (in the URL),
-    // then of whichever action answered last.
+    // Made here, not inside the Suspense: see `AdminLayout`.
+    let requires_mfa = Resource::new_blocking(
+        move || (slug(), id()),
+        |(slug, id)| crate::policies::api::application_requires_mfa(slug, id),
+    );
+    // The refusal of the form posted last (plain forms: in the address).
     let refusal = RwSignal::new(posted_refusal());
-    keep_refusal(actions.save, refusal);
-    keep_refusal(actions.delete, refusal);
-    keep_refusal(actions.assign, refusal);
-    keep_refusal(actions.unassign, refusal);
     view! {
         <Suspense fallback=|| {
             view! { <p class="loading">"Loading…"</p> }
@@ -256,8 +248,15 @@ pub fn ApplicationPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match application.await {
                     Ok(application) => {
+                        let requires_mfa = requires_mfa.await.unwrap_or(false);
                         view! {
-                            <Application slug=slug() application actions refusal=refusal.into() />
+                            <Application
+                                slug=slug()
+                                application
+                                requires_mfa
+                                actions
+                                refusal=refusal.into()
+                            />
                         }
                             .into_any()
                     }
@@ -272,6 +271,7 @@ pub fn ApplicationPage() -> impl IntoView {
 fn Application(
     slug: String,
     application: ApplicationView,
+    requires_mfa: bool,
     actions: Actions,
     refusal: Signal<Option<AppError>>,
 ) -> impl IntoView {
@@ -322,7 +322,7 @@ fn Application(
                 saved
             />
         </section>
-        <RequireMfa slug=slug.clone() id=id.clone() />
+        <RequireMfa slug=slug.clone() id=id.clone() on=requires_mfa />
         <Assignments slug=slug.clone() id=id.clone() assigned actions refusal />
         {(client_type == ClientType::Confidential)
             .then(|| {
@@ -510,17 +510,10 @@ fn ClientSecret(slug: String, id: String) -> impl IntoView {
 /// conditional-access policy for everyone signing in to this application
 /// (DESIGN §2 Policy). MFA policies need premium; a free tenant is told so.
 #[component]
-fn RequireMfa(slug: String, id: String) -> impl IntoView {
-    use crate::policies::api::{application_requires_mfa, SetApplicationRequiresMfa};
+fn RequireMfa(slug: String, id: String, on: bool) -> impl IntoView {
+    use crate::policies::api::SetApplicationRequiresMfa;
 
     let set = ServerAction::<SetApplicationRequiresMfa>::new();
-    let required = Resource::new_blocking(
-        {
-            let (slug, id) = (slug.clone(), id.clone());
-            move || (slug.clone(), id.clone(), set.version().get())
-        },
-        |(slug, id, _)| application_requires_mfa(slug, id),
-    );
     let refusal = refusal_of(set);
     let refused = move || {
         refusal.get().map(|error| {
@@ -531,42 +524,29 @@ fn RequireMfa(slug: String, id: String) -> impl IntoView {
             }
         })
     };
+    let (state, label) = if on {
+        (
+            "Everyone signing in to this application passes MFA with this tenant.",
+            "Stop requiring MFA",
+        )
+    } else {
+        (
+            "MFA is not required by this switch (other policies may still ask for it).",
+            "Require MFA",
+        )
+    };
     view! {
         <section class="card">
             <h2>"Require MFA"</h2>
-            <Suspense fallback=|| ()>
-                {
-                    let (slug, id) = (slug.clone(), id.clone());
-                    move || {
-                        let (slug, id) = (slug.clone(), id.clone());
-                        Suspend::new(async move {
-                            let on = required.await.unwrap_or(false);
-                            let (state, label) = if on {
-                                (
-                                    "Everyone signing in to this application passes MFA with this tenant.",
-                                    "Stop requiring MFA",
-                                )
-                            } else {
-                                (
-                                    "MFA is not required by this switch (other policies may still ask for it).",
-                                    "Require MFA",
-                                )
-                            };
-                            view! {
-                                <p id="require-mfa-state">{state}</p>
-                                <ActionForm action=set attr:class="inline">
-                                    <input type="hidden" name="slug" value=slug />
-                                    <input type="hidden" name="application_id" value=id />
-                                    <input type="hidden" name="on" value=(!on).to_string() />
-                                    <button type="submit" id="require-mfa">
-                                        {label}
-                                    </button>
-                                </ActionForm>
-                            }
-                        })
-                    }
-                }
-            </Suspense>
+            <p id="require-mfa-state">{state}</p>
+            <ActionForm action=set attr:class="inline">
+                <input type="hidden" name="slug" value=slug />
+                <input type="hidden" name="application_id" value=id />
+                <input type="hidden" name="on" value=(!on).to_string() />
+                <button type="submit" id="require-mfa">
+                    {label}
+                </button>
+            </ActionForm>
             {refused}
         </section>
     }

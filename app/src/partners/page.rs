@@ -19,24 +19,10 @@ pub fn PartnersPage() -> impl IntoView {
     let set_default = ServerAction::<SetDefaultPartnerTrust>::new();
     let set_partner = ServerAction::<SetPartnerTrust>::new();
     let remove = ServerAction::<RemovePartner>::new();
-    let overview = Resource::new_blocking(
-        move || {
-            let changes =
-                set_default.version().get() + set_partner.version().get() + remove.version().get();
-            (slug.get(), changes)
-        },
-        |(slug, _)| partner_overview(slug),
-    );
+    let overview = Resource::new_blocking(move || slug.get(), partner_overview);
+    // The refusal of the form posted last (plain forms: in the address).
     let posted = posted_refusal();
-    let refusal = Signal::derive(move || {
-        let last = set_partner
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| remove.value().get().and_then(Result::err))
-            .or_else(|| set_default.value().get().and_then(Result::err));
-        last.or_else(|| posted.clone())
-    });
+    let refusal = Signal::derive(move || posted.clone());
     view! {
         <Title text="Partners · Gatehouse admin" />
         <h1>"Partners"</h1>

@@ -32,21 +32,10 @@ pub fn PoliciesPage() -> impl IntoView {
     let editing = Signal::derive(move || query.read().get("edit").filter(|id| !id.is_empty()));
     let save = ServerAction::<SavePolicy>::new();
     let delete = ServerAction::<DeletePolicy>::new();
-    let overview = Resource::new_blocking(
-        move || (slug.get(), save.version().get() + delete.version().get()),
-        |(slug, _)| policies_overview(slug),
-    );
-    // A refusal: of a form posted without the WASM (in the URL), or of the
-    // last save or delete.
+    let overview = Resource::new_blocking(move || slug.get(), policies_overview);
+    // The refusal of the form posted last (plain forms: in the address).
     let posted = posted_refusal();
-    let refusal = Signal::derive(move || {
-        let last = save
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| delete.value().get().and_then(Result::err));
-        last.or_else(|| posted.clone())
-    });
+    let refusal = Signal::derive(move || posted.clone());
     let saved = done_of(save);
     view! {
         <Title text="Policies · Gatehouse admin" />

@@ -21,9 +21,7 @@ use super::api::{
     security_info, EndOtherSession, NewRecoveryCodes, RemoveMfaMethod, RenameMfaMethod,
 };
 use super::{MethodRow, SecurityInfoView, SessionRow, TenantSecurity};
-use crate::components::{
-    current_path, encode_query_value, hydrated, keep_refusal, posted_refusal, ErrorPage,
-};
+use crate::components::{current_path, encode_query_value, hydrated, posted_refusal, ErrorPage};
 use crate::domain::UserType;
 use crate::error::AppError;
 use crate::mfa::recovery_codes::RecoveryCodes;
@@ -36,13 +34,6 @@ struct Actions {
     end_session: ServerAction<EndOtherSession>,
 }
 
-impl Actions {
-    /// Changes whenever any of them completes: the page reloads its data.
-    fn version(self) -> usize {
-        self.rename.version().get() + self.remove.version().get() + self.end_session.version().get()
-    }
-}
-
 #[component]
 pub fn SecurityInfoPage() -> impl IntoView {
     let query = use_query_map();
@@ -52,16 +43,9 @@ pub fn SecurityInfoPage() -> impl IntoView {
         remove: ServerAction::new(),
         end_session: ServerAction::new(),
     };
-    let info = Resource::new_blocking(
-        move || (tenant(), actions.version()),
-        |(tenant, _)| security_info(tenant),
-    );
-    // The last refusal: of a form posted without the WASM (in the URL), then
-    // of whichever action answered last.
+    let info = Resource::new_blocking(tenant, security_info);
+    // The refusal of the form posted last (plain forms: in the address).
     let refusal = RwSignal::new(posted_refusal());
-    keep_refusal(actions.rename, refusal);
-    keep_refusal(actions.remove, refusal);
-    keep_refusal(actions.end_session, refusal);
     let location = use_location();
 
     view! {

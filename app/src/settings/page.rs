@@ -15,12 +15,8 @@ pub fn SettingsPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let save = ServerAction::<SaveTenantSettings>::new();
-    let settings = Resource::new_blocking(
-        move || (slug(), save.version().get()),
-        |(slug, _)| tenant_settings(slug),
-    );
-    // A refusal: of the form posted without the WASM (in the URL), or of
-    // the last save.
+    let settings = Resource::new_blocking(slug, tenant_settings);
+    // The form's refusal or success (a plain form: in the address).
     let refusal = refusal_of(save);
     let saved = done_of(save);
     view! {

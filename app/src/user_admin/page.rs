@@ -18,7 +18,7 @@ use super::api::{
     SetUserEnabled,
 };
 use super::{user_path, EventLine, InvitationLine, SessionLine, UserDetail};
-use crate::components::{done_of, keep_refusal, posted_refusal, ErrorPage};
+use crate::components::{done_of, posted_refusal, ErrorPage};
 use crate::domain::{ExternalUserState, UserType};
 use crate::error::AppError;
 use crate::security_info::MethodRow;
@@ -43,15 +43,6 @@ impl Actions {
             reset_redemption: ServerAction::new(),
         }
     }
-
-    /// Changes whenever one of them completes: the page reloads its data.
-    fn version(self) -> usize {
-        self.reset.version().get()
-            + self.remove.version().get()
-            + self.revoke.version().get()
-            + self.enable.version().get()
-            + self.reset_redemption.version().get()
-    }
 }
 
 #[component]
@@ -61,16 +52,13 @@ pub fn UserAdminPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let actions = Actions::new();
     let user = Resource::new_blocking(
-        move || (slug(), id(), actions.version()),
-        |(slug, id, _)| find_user_detail(slug, id),
+        move || (slug(), id()),
+        |(slug, id)| find_user_detail(slug, id),
     );
     let query = use_query_map();
+    // A page of plain forms: each one posts and comes back here, with its
+    // refusal in the address.
     let refusal = RwSignal::new(posted_refusal());
-    keep_refusal(actions.reset, refusal);
-    keep_refusal(actions.remove, refusal);
-    keep_refusal(actions.revoke, refusal);
-    keep_refusal(actions.enable, refusal);
-    keep_refusal(actions.reset_redemption, refusal);
     // Back from the step-up the reset asked for: the confirmation open again
     // (not once the reset is done).
     let confirm_reset = query.read_untracked().get("confirm").as_deref() == Some("reset")
