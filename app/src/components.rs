@@ -82,30 +82,12 @@ pub fn detour(error: &AppError) -> Option<String> {
     }
 }
 
-/// The router's fallback: a 404 page.
-///
-/// A path can be the server's without being a page of the app: the OpenID
-/// Connect endpoints and `/demo/foo`, where a server function's redirect
-/// sends the browser after sign-in or MFA. The router follows such a
-/// redirect in the page, finds no route and lands here; the browser then
-/// asks the server for it. A 404 rendered by the server (while hydrating)
-/// stays as it is.
+/// The router's fallback: a 404 page. (The router runs on the server only:
+/// links and redirects are full page loads, so a path that is the server's
+/// but not a page of the app — the OpenID Connect endpoints, `/demo/foo` —
+/// never reaches it.)
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    #[cfg(feature = "hydrate")]
-    {
-        let hydrating =
-            Owner::current_shared_context().is_some_and(|context| context.during_hydration());
-        if !hydrating {
-            // The path the router was asked for: the address bar may not
-            // show it yet.
-            let location = leptos_router::hooks::use_location();
-            let path = current_path(location.pathname, location.search);
-            if let Err(error) = window().location().replace(&path) {
-                leptos::logging::error!("loading {path}: {error:?}");
-            }
-        }
-    }
     view! { <ErrorPage error=AppError::NotFound("This page".into()) /> }
 }
 

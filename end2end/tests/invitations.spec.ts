@@ -1,4 +1,6 @@
 import { test, expect, mfaStep, DEMO_PASSWORD, MyAppsPage, REDEEM_URL, RedeemPage, SignInPage, WOODGROVE_USERS, type Page } from './fixtures';
+import { apiToken, createTenant, createUser, inviteGuest } from './accounts';
+import { ErrorPage } from './pages/error-page';
 
 const PASSWORD = 'a long enough password';
 
@@ -102,4 +104,28 @@ test('an admin bulk-invites from a CSV file and sees a result for every row', as
   await expect(invitationsPage.bulkSummary).toHaveText('2 of 3 rows invited.');
   await expect(invitationsPage.failedBulkRows).toContainText('not-an-address');
   await expect(invitationsPage.row('frank@fabrikam.test').status).toHaveText('PendingAcceptance');
+});
+
+test('without JavaScript, accepting an invitation revoked meanwhile says so on the invitation page', async ({ browser, request }) => {
+  const inviter = await createTenant();
+  const guest = await createUser(await createTenant());
+  const link = await inviteGuest(inviter, guest.upn, 'https://app.example.test/start');
+
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`/signin?next=${encodeURIComponent(link)}`);
+  await new SignInPage(page).submitForm(guest.upn, guest.password);
+  const redeem = new RedeemPage(page);
+  await expect(redeem.reviewPermissions).toBeVisible();
+
+  // The inviting tenant revokes the invitation while the page is open.
+  const headers = { Authorization: `Bearer ${await apiToken(inviter)}` };
+  const listed = await (await request.get('/api/v1/invitations', { headers })).json();
+  const invitation = listed.value.find((row: { invitedUserEmailAddress: string }) => row.invitedUserEmailAddress === guest.upn);
+  expect((await request.delete(`/api/v1/invitations/${invitation.id}`, { headers })).status()).toBe(204);
+
+  await redeem.acceptButton.click();
+  await expect(page).toHaveURL(/\/redeem\?ticket=/);
+  await expect(new ErrorPage(page).heading).toHaveText('Invitation not valid');
+  await context.close();
 });

@@ -228,8 +228,8 @@ async fn opening_the_link_does_not_consume_it_and_cancel_changes_nothing() {
         "{html}"
     );
     assert!(
-        html.contains(r#"<meta name="referrer" content="no-referrer""#),
-        "the ticket never leaks as Referer"
+        html.contains(r#"<meta name="referrer" content="same-origin""#),
+        "the ticket never leaks to another site as Referer"
     );
     let status: String = sqlx::query_scalar("SELECT status FROM invitations")
         .fetch_one(app.state.pool.connections())

@@ -1,9 +1,8 @@
 //! `/redeem?ticket=…`: who invited you to what; sign in at home (or create a
 //! personal account, or use a one-time passcode); review and accept. The
 //! passcode steps are islands (the form for the code appears once it is
-//! sent), and so is the consent, whose refusal the browser shows: the page
-//! sends no Referer (its address holds the ticket), so a plain form's
-//! refusal could not come back to it.
+//! sent), and so is the consent; Accept also works before the WASM has
+//! loaded, its refusal coming back in the address.
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -12,7 +11,7 @@ use leptos_router::hooks::use_query_map;
 use super::api::{redeem_info, AcceptInvitation, SendCode, SignInWithCode, SignUp};
 use super::{HomeRealm, InvitationView, SignedInAs};
 use crate::auth::api::SignOut;
-use crate::components::{encode_query_value, ErrorPage, FieldError};
+use crate::components::{encode_query_value, refusal_of, ErrorPage, FieldError};
 use crate::error::AppError;
 
 #[component]
@@ -27,8 +26,10 @@ pub fn RedeemPage() -> impl IntoView {
 
     view! {
         <Title text="Accept invitation · Gatehouse" />
-        // The ticket is in this page's URL: never send it on as a Referer.
-        <Meta name="referrer" content="no-referrer" />
+        // The ticket is in this page's URL: never send it to another site as
+        // a Referer. Our own forms get it: a refusal of a form posted before
+        // the WASM comes back to the page it names.
+        <Meta name="referrer" content="same-origin" />
         <Suspense fallback=|| {
             view! { <p class="loading">"Loading the invitation…"</p> }
         }>
@@ -277,6 +278,7 @@ fn WrongIdentity(invitation: InvitationView, me: SignedInAs, ticket: String) -> 
 #[island]
 fn Consent(invitation: InvitationView, ticket: String) -> impl IntoView {
     let accept = ServerAction::<AcceptInvitation>::new();
+    let refusal = refusal_of(accept);
     let after = format!(
         "After accepting you will go to {}.",
         invitation.redirect_url
@@ -287,7 +289,7 @@ fn Consent(invitation: InvitationView, ticket: String) -> impl IntoView {
                 <input type="hidden" name="ticket" value=ticket />
                 <AcceptOrCancel pending=accept.pending() cancel="/" />
             </ActionForm>
-            {form_error(move || accept.value().get())}
+            {form_error(move || refusal.get().map(Err::<(), _>))}
         </ReviewPermissions>
     }
 }
