@@ -34,7 +34,13 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   retries: 0,
   reporter: [['list']],
-  timeout: 30_000,
+  // Bounds, not pacing: every wait is on something the page shows. Since the
+  // pages are server-rendered with islands, a story is a dozen full page
+  // loads; on two cores with Chromium, Node and the server all busy, the
+  // longest stories (two browsers, OIDC, passkeys) took up to 33 s and a
+  // page up to several seconds to show its answer.
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
   use: {
     baseURL,
     trace: 'retain-on-failure',
