@@ -56,12 +56,13 @@ async fn main() {
     .await;
     println!(
         "bulk invite: {count} invitations, {concurrency} concurrent clients, {:.1} s: {:.0} invitations/s; \
-         latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms",
+         latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms; {}",
         figures.elapsed.as_secs_f64(),
         figures.per_second,
         ms(figures.p50),
         ms(figures.p95),
         ms(figures.p99),
+        figures.cost.describe(),
     );
     let mut conn = state.pool.acquire().await.expect("conn");
     let guests = app::tenants::ssr::count_guests(&mut conn, &tenant.id)

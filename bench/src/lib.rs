@@ -70,13 +70,69 @@ pub fn count_and_concurrency(default_count: usize) -> (usize, usize) {
     (count, concurrency)
 }
 
-/// Throughput and latency of one run.
+/// Throughput and latency of one run, and what each request cost this
+/// process (the server and the load generator together).
 pub struct Figures {
     pub elapsed: Duration,
     pub per_second: f64,
     pub p50: Duration,
     pub p95: Duration,
     pub p99: Duration,
+    pub cost: Cost,
+}
+
+/// This process's CPU time and thread switches per request of a run: where
+/// a request's time goes that latency and throughput do not show. Each
+/// sqlx statement on SQLite is a round trip to its connection's thread —
+/// two switches — so the switches count them.
+pub struct Cost {
+    pub cpu: Duration,
+    pub switches: f64,
+}
+
+impl Cost {
+    /// "this process's CPU 1.01 ms and 46 thread switches a request", for
+    /// printing.
+    pub fn describe(&self) -> String {
+        format!(
+            "this process's CPU {:.2} ms and {:.0} thread switches a request",
+            ms(self.cpu),
+            self.switches
+        )
+    }
+}
+
+/// The CPU time and context switches of every thread this process has had.
+struct Usage {
+    cpu: Duration,
+    switches: i64,
+}
+
+impl Usage {
+    fn now() -> Self {
+        // SAFETY: getrusage only writes the struct it is given, which is
+        // plain data and valid when zeroed.
+        let usage = unsafe {
+            let mut usage: libc::rusage = std::mem::zeroed();
+            let status = libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+            assert_eq!(status, 0, "getrusage");
+            usage
+        };
+        let time = |t: libc::timeval| {
+            Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+        };
+        Self {
+            cpu: time(usage.ru_utime) + time(usage.ru_stime),
+            switches: usage.ru_nvcsw + usage.ru_nivcsw,
+        }
+    }
+
+    fn per_request_since(&self, before: &Usage, count: usize) -> Cost {
+        Cost {
+            cpu: (self.cpu - before.cpu) / count as u32,
+            switches: (self.switches - before.switches) as f64 / count as f64,
+        }
+    }
 }
 
 /// Sends `count` requests, `concurrency` at a time; `request(i)` makes the
@@ -87,6 +143,7 @@ where
     Fut: Future<Output = ()>,
 {
     use futures::stream::{self, StreamExt};
+    let before = Usage::now();
     let started = Instant::now();
     let mut latencies: Vec<Duration> = stream::iter(0..count)
         .map(|i| {
@@ -101,6 +158,7 @@ where
         .collect()
         .await;
     let elapsed = started.elapsed();
+    let cost = Usage::now().per_request_since(&before, count);
     latencies.sort();
     let at = |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1)];
     Figures {
@@ -109,6 +167,7 @@ where
         p50: at(0.50),
         p95: at(0.95),
         p99: at(0.99),
+        cost,
     }
 }
 

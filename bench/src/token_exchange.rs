@@ -26,6 +26,7 @@ use std::io::BufRead as _;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use app::applications::ssr::{create_application, NewApplication};
 use app::auth::ssr::session::cookie_name;
@@ -85,7 +86,9 @@ async fn main() {
     let theirs = &node.provider;
     let (warm_codes, codes) = node.codes.split_at(warm_up);
     exchange_all(&client, theirs, warm_codes, concurrency).await;
+    let node_cpu_before = node.cpu();
     let (node_exchanges, tokens) = exchange_all(&client, theirs, codes, concurrency).await;
+    let node_cpu = (node.cpu() - node_cpu_before) / count as u32;
     verify(&client, theirs, &tokens, |i| {
         format!("nonce-{}", warm_up + i)
     })
@@ -102,9 +105,16 @@ async fn main() {
         &exchanges,
     );
     print(
-        &format!("oidc-provider {version} token endpoint: {count} code exchanges"),
+        &format!(
+            "oidc-provider {version} token endpoint: {count} code exchanges \
+             (this process is its load generator only)"
+        ),
         concurrency,
         &node_exchanges,
+    );
+    println!(
+        "oidc-provider's Node process: CPU {:.2} ms an exchange",
+        ms(node_cpu)
     );
     println!(
         "ratio Gatehouse / oidc-provider: {:.2} (aim ≥ 1.5)",
@@ -125,12 +135,13 @@ async fn main() {
 fn print(what: &str, concurrency: usize, figures: &Figures) {
     println!(
         "{what}, {concurrency} concurrent clients, {:.1} s: {:.0}/s; \
-         latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms",
+         latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms; {}",
         figures.elapsed.as_secs_f64(),
         figures.per_second,
         ms(figures.p50),
         ms(figures.p95),
         ms(figures.p99),
+        figures.cost.describe(),
     );
 }
 
@@ -452,6 +463,27 @@ impl NodeProvider {
             },
             codes,
         }
+    }
+
+    /// The CPU time the Node process has used so far (utime and stime of
+    /// /proc/PID/stat, in clock ticks).
+    fn cpu(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .expect("/proc/PID/stat of node");
+        // The fields after the command name, which is in parentheses and
+        // may hold spaces: the state is field 3, utime 14 and stime 15.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .expect("(comm)")
+            .1
+            .split_whitespace()
+            .collect();
+        let ticks: u64 =
+            fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+        // SAFETY: sysconf only reads a configuration value.
+        let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        assert!(per_second > 0, "sysconf(_SC_CLK_TCK)");
+        Duration::from_secs_f64(ticks as f64 / per_second as f64)
     }
 
     /// Closes its standard input, on which it ends, and waits for it;

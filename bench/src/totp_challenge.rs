@@ -79,16 +79,19 @@ async fn main() {
     .await;
 
     println!(
-        "static route: {count} GET /healthz, {concurrency} concurrent: {:.0} requests/s",
-        statics.per_second
+        "static route: {count} GET /healthz, {concurrency} concurrent: {:.0} requests/s; {}",
+        statics.per_second,
+        statics.cost.describe()
     );
     println!(
         "TOTP challenge: {count} POST /api/mfa_verify, {concurrency} concurrent: {:.0} requests/s; \
-         latency p50 {:.1} ms, p95 {:.1} ms",
+         latency p50 {:.1} ms, p95 {:.1} ms; {}",
         challenges.per_second,
         ms(challenges.p50),
         ms(challenges.p95),
+        challenges.cost.describe()
     );
+
     println!(
         "ratio: {:.2} (DESIGN §6 budget ≥ 0.30)",
         challenges.per_second / statics.per_second
