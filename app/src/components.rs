@@ -19,6 +19,20 @@ pub fn FieldError(#[prop(into)] message: Signal<Option<String>>) -> impl IntoVie
     }
 }
 
+/// A refusal about the whole form rather than one of its fields: read out
+/// at once (`role="alert"`). `id` names it for a page that has several.
+#[component]
+pub fn Alert(
+    #[prop(into)] message: String,
+    #[prop(optional)] id: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <p class="alert" role="alert" id=id>
+            {message}
+        </p>
+    }
+}
+
 /// Sets the HTTP status of the page being rendered on the server.
 pub fn set_status(status: u16) {
     #[cfg(feature = "ssr")]

@@ -19,7 +19,7 @@ use super::api::{
 };
 use super::{ApplicationRow, ApplicationView, ClientCredentials};
 use crate::components::{
-    done_of, hydrated, posted_refusal, refusal_of, reload_after, ErrorPage, FieldError,
+    done_of, hydrated, posted_refusal, refusal_of, reload_after, Alert, ErrorPage, FieldError,
 };
 use crate::domain::{ClientType, UserType, MAX_REDIRECT_URIS};
 use crate::error::AppError;
@@ -33,14 +33,7 @@ fn other_error(
         refusal
             .get()
             .filter(|error| fields.iter().all(|field| error.for_field(field).is_none()))
-            .map(|error| {
-                view! {
-                    <p class="alert" role="alert">
-                        {error.to_string()}
-                    </p>
-                }
-                .into_any()
-            })
+            .map(|error| view! { <Alert message=error.to_string() /> }.into_any())
     }
 }
 
@@ -475,14 +468,7 @@ fn ClientSecret(slug: String, id: String) -> impl IntoView {
         Some(Ok(credentials)) => {
             Some(view! { <Credentials credentials id="new-client-secret" /> }.into_any())
         }
-        Some(Err(error)) => Some(
-            view! {
-                <p class="alert" role="alert">
-                    {error.to_string()}
-                </p>
-            }
-            .into_any(),
-        ),
+        Some(Err(error)) => Some(view! { <Alert message=error.to_string() /> }.into_any()),
         None => None,
     };
     view! {
@@ -517,11 +503,7 @@ fn RequireMfa(slug: String, id: String, on: bool) -> impl IntoView {
     let refusal = refusal_of(set);
     let refused = move || {
         refusal.get().map(|error| {
-            view! {
-                <p class="alert" role="alert">
-                    {error.to_string()}
-                </p>
-            }
+            view! { <Alert message=error.to_string() /> }
         })
     };
     let (state, label) = if on {

@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{audit_action_names, list_audit_events};
 use super::{AuditFilterInput, AuditLog, AuditRow};
-use crate::components::{encode_query_value, ErrorPage};
+use crate::components::{encode_query_value, Alert, ErrorPage};
 use crate::error::AppError;
 
 /// The form's fields, as the errors name them.
@@ -104,11 +104,7 @@ fn FilterForm(
         .as_ref()
         .filter(|error| !FIELDS.iter().any(|name| error.for_field(name).is_some()))
         .map(|error| {
-            view! {
-                <p class="alert" role="alert">
-                    {error.to_string()}
-                </p>
-            }
+            view! { <Alert message=error.to_string() /> }
         });
     let action = filters.action.clone().unwrap_or_default();
     let outcome = filters.outcome.clone().unwrap_or_default();

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::api::SignIn;
-use crate::components::{refusal_of, FieldError};
+use crate::components::{refusal_of, Alert, FieldError};
 use crate::error::AppError;
 
 #[component]
@@ -64,11 +64,7 @@ pub fn SignInPage() -> impl IntoView {
                 {move || {
                     form_error()
                         .map(|e| {
-                            view! {
-                                <p class="alert" role="alert">
-                                    {e.to_string()}
-                                </p>
-                            }
+                            view! { <Alert message=e.to_string() /> }
                         })
                 }}
                 <button type="submit" disabled=move || action.pending().get()>

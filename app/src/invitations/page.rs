@@ -15,7 +15,9 @@ use super::api::{
 };
 use super::api::{InvitationList, InvitationRow};
 use super::InvitationStatus;
-use crate::components::{encode_query_value, refusal_of, reload_after, ErrorPage, FieldError};
+use crate::components::{
+    encode_query_value, refusal_of, reload_after, Alert, ErrorPage, FieldError,
+};
 use crate::error::AppError;
 
 /// The invite form: address, name, where to land, a personal message, and
@@ -32,11 +34,7 @@ fn InviteForm(slug: String, action: ServerAction<InviteGuest>, admin: bool) -> i
             .get()
             .filter(|e| !matches!(e, AppError::Invalid { field, .. } if !field.is_empty()))
             .map(|e| {
-                view! {
-                    <p class="alert" role="alert">
-                        {e.to_string()}
-                    </p>
-                }
+                view! { <Alert message=e.to_string() /> }
             })
     };
     let outcome = move || {
@@ -107,11 +105,7 @@ fn BulkInviteForm(slug: String, action: ServerAction<BulkInvite>) -> impl IntoVi
     let (csv, set_csv) = signal(String::new());
     let error = move || {
         action.value().get().and_then(Result::err).map(|e| {
-            view! {
-                <p class="alert" role="alert">
-                    {e.to_string()}
-                </p>
-            }
+            view! { <Alert message=e.to_string() /> }
         })
     };
     let results = move || {
@@ -292,11 +286,7 @@ fn Invitations(
             .iter()
             .find_map(|refusal| refusal.get())
             .map(|e| {
-                view! {
-                    <p class="alert" role="alert">
-                        {e.to_string()}
-                    </p>
-                }
+                view! { <Alert message=e.to_string() /> }
             })
     };
     let filters = FILTERS

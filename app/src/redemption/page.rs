@@ -11,7 +11,7 @@ use leptos_router::hooks::use_query_map;
 use super::api::{redeem_info, AcceptInvitation, SendCode, SignInWithCode, SignUp};
 use super::{HomeRealm, InvitationView, SignedInAs};
 use crate::auth::api::SignOut;
-use crate::components::{encode_query_value, refusal_of, ErrorPage, FieldError};
+use crate::components::{encode_query_value, refusal_of, Alert, ErrorPage, FieldError};
 use crate::error::AppError;
 
 #[component]
@@ -134,14 +134,7 @@ pub(super) fn form_error<T>(
         value()
             .and_then(Result::err)
             .filter(|error| error.for_field("code").is_none())
-            .map(|error| {
-                view! {
-                    <p class="alert" role="alert">
-                        {error.to_string()}
-                    </p>
-                }
-                .into_any()
-            })
+            .map(|error| view! { <Alert message=error.to_string() /> }.into_any())
     }
 }
 

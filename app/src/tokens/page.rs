@@ -10,7 +10,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::api::{list_api_tokens, CreateApiToken, RevokeApiToken};
 use super::TokenRow;
-use crate::components::{hydrated, refusal_of, reload_after, ErrorPage, FieldError};
+use crate::components::{hydrated, refusal_of, reload_after, Alert, ErrorPage, FieldError};
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
@@ -117,11 +117,7 @@ fn Tokens(slug: String, tokens: Vec<TokenRow>) -> impl IntoView {
             revoke_error
                 .get()
                 .map(|error| {
-                    view! {
-                        <p class="alert" role="alert">
-                            {error.to_string()}
-                        </p>
-                    }
+                    view! { <Alert message=error.to_string() /> }
                 })
         }}
         <table class="tokens">

@@ -18,7 +18,7 @@ use super::api::{
     SetUserEnabled,
 };
 use super::{user_path, EventLine, InvitationLine, SessionLine, UserDetail};
-use crate::components::{done_of, posted_refusal, ErrorPage};
+use crate::components::{done_of, posted_refusal, Alert, ErrorPage};
 use crate::domain::{ExternalUserState, UserType};
 use crate::error::AppError;
 use crate::security_info::MethodRow;
@@ -95,11 +95,7 @@ fn User(
             .get()
             .filter(|error| *error != AppError::MfaRequired)
             .map(|error| {
-                view! {
-                    <p class="alert" role="alert" id="user-error">
-                        {error.to_string()}
-                    </p>
-                }
+                view! { <Alert message=error.to_string() id="user-error" /> }
             })
     };
     // What the last form did, when it was one whose effect the page does
