@@ -33,14 +33,24 @@ pub fn Alert(
     }
 }
 
-/// Sets the HTTP status of the page being rendered on the server.
+/// Sets the HTTP status of the page being rendered on the server — unless
+/// the page is already being sent elsewhere. A page's parts load side by
+/// side: the admin frame may render its sign-in redirect (a 302) before the
+/// page's own list fails for the same reason (a 401), and that later status
+/// must not turn the redirect into a page the browser stays on.
 pub fn set_status(status: u16) {
     #[cfg(feature = "ssr")]
     if let (Some(response), Ok(status)) = (
         use_context::<leptos_axum::ResponseOptions>(),
         http::StatusCode::from_u16(status),
     ) {
-        response.set_status(status);
+        let mut parts = response
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !parts.status.is_some_and(|status| status.is_redirection()) {
+            parts.status = Some(status);
+        }
     }
     #[cfg(not(feature = "ssr"))]
     let _ = status;
@@ -239,4 +249,56 @@ fn page_query() -> leptos_router::params::ParamsMap {
     }
     #[cfg(not(feature = "hydrate"))]
     leptos_router::hooks::use_query_map().get_untracked()
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use http::header::{ACCEPT, LOCATION};
+    use http::StatusCode;
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+
+    /// The status a browser's page load ends with after `render` ran.
+    fn rendered(render: impl FnOnce()) -> (Option<StatusCode>, bool) {
+        let owner = Owner::new();
+        owner.with(|| {
+            let (parts, ()) = http::Request::builder()
+                .header(ACCEPT, "text/html,application/xhtml+xml")
+                .body(())
+                .expect("request")
+                .into_parts();
+            provide_context(parts);
+            let response = ResponseOptions::default();
+            provide_context(response.clone());
+            render();
+            let parts = response.0.read().expect("response parts");
+            (parts.status, parts.headers.contains_key(LOCATION))
+        })
+    }
+
+    #[test]
+    fn a_refusal_found_after_the_redirect_to_sign_in_keeps_the_redirect() {
+        // The admin frame redirects to sign in, then the page's own list
+        // fails for the same reason: the browser must still be sent on.
+        let after = rendered(|| {
+            leptos_axum::redirect("/signin?next=%2Ft%2Fwoodgrove%2Fadmin%2Fusers");
+            super::set_status(401);
+        });
+        assert_eq!(after, (Some(StatusCode::FOUND), true));
+        // The other order, as before.
+        let before = rendered(|| {
+            super::set_status(401);
+            leptos_axum::redirect("/signin?next=%2F");
+        });
+        assert_eq!(before, (Some(StatusCode::FOUND), true));
+    }
+
+    #[test]
+    fn without_a_redirect_the_last_refusal_sets_the_status() {
+        let shown = rendered(|| {
+            super::set_status(401);
+            super::set_status(404);
+        });
+        assert_eq!(shown, (Some(StatusCode::NOT_FOUND), false));
+    }
 }
