@@ -86,6 +86,7 @@ bench: tools
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo build --locked --release -p server --bin gatehouse
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin users-page
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin token-exchange
+	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin sqlite-writes
 
 # Regenerates .sqlx/ (the compile-time query data) after a query or migration
 # changes: applies the migrations to a scratch database and checks the
