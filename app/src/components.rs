@@ -258,7 +258,8 @@ mod tests {
     use leptos::prelude::*;
     use leptos_axum::ResponseOptions;
 
-    /// The status a browser's page load ends with after `render` ran.
+    /// The status a browser's page load ends with after `render` ran, and
+    /// whether it names a place to go (`Location`).
     fn rendered(render: impl FnOnce()) -> (Option<StatusCode>, bool) {
         let owner = Owner::new();
         owner.with(|| {
