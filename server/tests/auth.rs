@@ -266,6 +266,34 @@ async fn ten_wrong_passwords_lock_the_account_and_the_address_until_fifteen_minu
 }
 
 #[tokio::test]
+async fn the_right_password_clears_the_failures_counted_before_it() {
+    let app = spawn_app().await;
+    let wrong = async || {
+        // Past any delay, so that every attempt is counted.
+        app.clock.advance(300);
+        let response = app
+            .sign_in("megan@woodgrove.test", "not her password", None)
+            .await;
+        assert_eq!(app_error(response).await, AppError::InvalidCredentials);
+    };
+    for _ in 0..4 {
+        wrong().await;
+    }
+    app.clock.advance(300);
+    app.signed_in("megan@woodgrove.test").await;
+    for _ in 0..4 {
+        wrong().await;
+    }
+    // Four in a row hold nothing back. Had the first four not been
+    // cleared, eight would: the right password would wait two minutes.
+    let response = app
+        .sign_in("megan@woodgrove.test", DEMO_PASSWORD, None)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(session_cookie(&response).is_some());
+}
+
+#[tokio::test]
 async fn a_refused_sign_in_posted_before_the_wasm_loads_comes_back_to_the_page_saying_why() {
     let app = spawn_app().await;
     let page = "/signin?next=%2Fmyapps";

@@ -67,13 +67,23 @@ pub fn is_waiting(failures: i64, last_failure_at: UnixTime, now: UnixTime) -> bo
     next_attempt_at(failures, last_failure_at).is_some_and(|until| now < until)
 }
 
-/// Whether `subject` must still wait before its next attempt.
-pub async fn must_wait(
-    conn: &mut Conn,
-    scope: Scope,
-    subject: &str,
-    now: UnixTime,
-) -> Result<bool> {
+/// The failures counted against `subject`: how many in a row, and when
+/// the last was. `None`: none since the last success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count {
+    pub failures: i64,
+    pub last_failure_at: UnixTime,
+}
+
+impl Count {
+    /// Whether the count still holds the next attempt back at `now`.
+    pub fn is_waiting(&self, now: UnixTime) -> bool {
+        is_waiting(self.failures, self.last_failure_at, now)
+    }
+}
+
+/// The failures counted against `subject`, if any.
+pub async fn count(conn: &mut Conn, scope: Scope, subject: &str) -> Result<Option<Count>> {
     let scope = scope.as_str();
     let row = sqlx::query!(
         "SELECT failures, last_failure_at FROM throttles WHERE scope = $1 AND subject = $2",
@@ -82,7 +92,22 @@ pub async fn must_wait(
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.is_some_and(|row| is_waiting(row.failures, row.last_failure_at, now)))
+    Ok(row.map(|row| Count {
+        failures: row.failures,
+        last_failure_at: row.last_failure_at,
+    }))
+}
+
+/// Whether `subject` must still wait before its next attempt.
+pub async fn must_wait(
+    conn: &mut Conn,
+    scope: Scope,
+    subject: &str,
+    now: UnixTime,
+) -> Result<bool> {
+    Ok(count(conn, scope, subject)
+        .await?
+        .is_some_and(|count| count.is_waiting(now)))
 }
 
 /// Counts a failure and answers the count. After a lock has run out, the

@@ -264,14 +264,19 @@ pub async fn sign_in(
 ) -> Result<SignedIn> {
     let now = state.now();
     let subjects = throttle_subjects(upn, ip.as_deref());
-    let throttled = {
+    // The subjects with failures counted: a success clears those (and only
+    // those — a write transaction less for every sign-in without them).
+    let mut counted = Vec::new();
+    let mut throttled = false;
+    {
         let mut conn = state.pool.acquire().await?;
-        let mut throttled = false;
         for (scope, subject) in &subjects {
-            throttled |= throttle::must_wait(&mut conn, *scope, subject, now).await?;
+            if let Some(count) = throttle::count(&mut conn, *scope, subject).await? {
+                throttled |= count.is_waiting(now);
+                counted.push((*scope, subject.as_str()));
+            }
         }
-        throttled
-    };
+    }
     if throttled {
         return refuse_sign_in(state, upn, ip, None, &[], "throttled").await;
     }
@@ -298,13 +303,15 @@ pub async fn sign_in(
         return refuse_sign_in(state, upn, ip, tenant_id, &subjects, "invalidCredentials").await;
     };
     let signed_in = start_session(state, identity, previous_session, ip).await?;
-    db::write(&state.pool, async |tx| {
-        for (scope, subject) in &subjects {
-            throttle::clear(tx, *scope, subject).await?;
-        }
-        Ok(())
-    })
-    .await?;
+    if !counted.is_empty() {
+        db::write(&state.pool, async |tx| {
+            for (scope, subject) in &counted {
+                throttle::clear(tx, *scope, subject).await?;
+            }
+            Ok(())
+        })
+        .await?;
+    }
     Ok(signed_in)
 }
 
