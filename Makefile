@@ -83,6 +83,7 @@ build-release:
 bench: tools
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin bulk-invite
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin totp-challenge
+	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin password-signin
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo build --locked --release -p server --bin gatehouse
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin users-page
 	RUSTFLAGS="$(LEPTOS_RUSTFLAGS)" cargo run --locked --release -p bench --bin token-exchange

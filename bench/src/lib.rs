@@ -176,7 +176,10 @@ pub fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
-/// A member of `tenant` made through the services (the demo password), with
+/// The password of every member [`member_with_app`] makes.
+pub const MEMBER_PASSWORD: &str = "correct horse battery staple";
+
+/// A member of `tenant` made through the services ([`MEMBER_PASSWORD`]), with
 /// an authenticator app named "Phone" set up and confirmed, and signed in:
 /// the session's `name=value` cookie and the app's secret, for codes.
 pub async fn member_with_app(
@@ -198,7 +201,7 @@ pub async fn member_with_app(
     let member = NewMember {
         upn: Upn::parse(upn).expect("upn"),
         display_name: DisplayName::parse(display_name).expect("name"),
-        password: NewPassword::parse("correct horse battery staple".into()).expect("pw"),
+        password: NewPassword::parse(MEMBER_PASSWORD.into()).expect("pw"),
         is_admin: false,
     };
     let user = create_member(&state.pool, &state.passwords, tenant, member, &actor, now)
