@@ -24,10 +24,7 @@ async fn main() {
     app::tenants::ssr::set_plan(&state.pool, &slug, seats, &Actor::cli(), 0)
         .await
         .expect("seats");
-    let tenant =
-        app::tenants::ssr::require_tenant(&mut state.pool.acquire().await.expect("conn"), &slug)
-            .await
-            .expect("tenant");
+    let tenant = bench.tenant("woodgrove").await;
     let name = DisplayName::parse("bench").expect("name");
     let (_, token) =
         app::tokens::ssr::create_api_token(&state.pool, &tenant, &name, &Actor::cli(), 0)

@@ -50,6 +50,15 @@ impl Bench {
         }
     }
 
+    /// The demo tenant `slug` ("woodgrove"), as the services take it.
+    pub async fn tenant(&self, slug: &str) -> app::tenants::ssr::Tenant {
+        let slug = app::domain::TenantSlug::parse(slug).expect("slug");
+        let mut conn = self.state.pool.acquire().await.expect("conn");
+        app::tenants::ssr::require_tenant(&mut conn, &slug)
+            .await
+            .expect("tenant")
+    }
+
     /// Starts answering HTTP (once).
     pub fn serve(&mut self) {
         if let Some(listener) = self.listener.take() {

@@ -14,7 +14,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use app::domain::TenantSlug;
 use app::ssr::clock::{Clock, SystemClock};
 use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use bench::{count_and_concurrency, member_with_app, ms, run, Bench, MEMBER_PASSWORD};
@@ -28,11 +27,7 @@ async fn main() {
     let mut bench = Bench::prepare(clock.clone()).await;
     let state = bench.state.clone();
     let base = bench.base.clone();
-    let slug = TenantSlug::parse("woodgrove").expect("slug");
-    let tenant =
-        app::tenants::ssr::require_tenant(&mut state.pool.acquire().await.expect("conn"), &slug)
-            .await
-            .expect("tenant");
+    let tenant = bench.tenant("woodgrove").await;
     let upns: Vec<String> = (0..MEMBERS)
         .map(|i| format!("signin{i:02}@woodgrove.test"))
         .collect();

@@ -16,7 +16,6 @@
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
 
-use app::domain::TenantSlug;
 use app::ssr::clock::{Clock, SystemClock, UnixTime};
 use app::ssr::db::Pool;
 use bench::{count_and_concurrency, member_with_app, ms, run, Bench, Figures};
@@ -71,11 +70,7 @@ async fn main() {
     let clock = Arc::new(SystemClock);
     let bench = Bench::prepare(clock.clone()).await;
     let state = bench.state.clone();
-    let slug = TenantSlug::parse("woodgrove").expect("slug");
-    let tenant =
-        app::tenants::ssr::require_tenant(&mut state.pool.acquire().await.expect("conn"), &slug)
-            .await
-            .expect("tenant");
+    let tenant = bench.tenant("woodgrove").await;
     for i in 0..3 * count {
         let upn = format!("writer{i:05}@woodgrove.test");
         member_with_app(&state, &tenant, &upn, &format!("Writer {i}"), clock.now()).await;

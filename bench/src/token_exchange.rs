@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use app::applications::ssr::{create_application, NewApplication};
 use app::auth::ssr::session::cookie_name;
-use app::domain::{ApplicationName, ClientType, RedirectUri, RedirectUris, TenantSlug};
+use app::domain::{ApplicationName, ClientType, RedirectUri, RedirectUris};
 use app::mfa::ssr::totp::{code_at, STEP_SECS};
 use app::ssr::clock::{Clock, SystemClock};
 use app::ssr::Actor;
@@ -241,13 +241,7 @@ impl Gatehouse {
         let mut bench = Bench::prepare(clock.clone()).await;
         let state = bench.state.clone();
         let base = bench.base.clone();
-        let slug = TenantSlug::parse(TENANT).expect("slug");
-        let tenant = app::tenants::ssr::require_tenant(
-            &mut state.pool.acquire().await.expect("conn"),
-            &slug,
-        )
-        .await
-        .expect("tenant");
+        let tenant = bench.tenant(TENANT).await;
         let actor = Actor::cli();
         let new = NewApplication {
             name: ApplicationName::parse("Bench").expect("name"),

@@ -11,7 +11,6 @@
 
 use std::sync::Arc;
 
-use app::domain::TenantSlug;
 use app::mfa::ssr::totp::{code_at, TotpSecret, STEP_SECS};
 use app::ssr::clock::{Clock, SystemClock};
 use bench::{count_and_concurrency, member_with_app, ms, run, Bench};
@@ -28,11 +27,7 @@ async fn main() {
     let mut bench = Bench::prepare(clock.clone()).await;
     let state = bench.state.clone();
     let base = bench.base.clone();
-    let slug = TenantSlug::parse("woodgrove").expect("slug");
-    let tenant =
-        app::tenants::ssr::require_tenant(&mut state.pool.acquire().await.expect("conn"), &slug)
-            .await
-            .expect("tenant");
+    let tenant = bench.tenant("woodgrove").await;
 
     // Members with an app and a session each, through the services.
     let mut members = Vec::with_capacity(count);
